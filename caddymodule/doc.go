@@ -1,0 +1,2 @@
+// Package caddymodule is the only hookgate package that imports Caddy.
+package caddymodule
