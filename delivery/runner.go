@@ -1,0 +1,158 @@
+package delivery
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/hookgate/hookgate/store"
+)
+
+// idleExit is how long a runner with an empty queue stays before it exits.
+const idleExit = time.Minute
+
+// storeRetry is the pause after a store error before the runner tries again.
+const storeRetry = time.Second
+
+type runner struct {
+	engine *Engine
+	queue  string
+	target Target
+	wake   chan struct{}
+	resume chan struct{}
+
+	hold     time.Time
+	inflight int
+	finished chan Result
+}
+
+func (r *runner) run() {
+	e := r.engine
+	defer e.wg.Done()
+	release, err := acquire(e.leaseCtx, e.Store, r.queue)
+	if err != nil {
+		e.forceForget(r)
+		return
+	}
+	defer release()
+
+	r.finished = make(chan Result, r.target.Concurrency)
+	notify := e.Store.Notify(r.queue)
+	idleSince := time.Now()
+	for {
+		now := time.Now()
+		wait := time.Duration(-1) // -1: until an event
+		held := r.heldUntil(now)
+
+		if held.After(now) {
+			wait = held.Sub(now)
+		} else if free := r.target.Concurrency - r.inflight; free > 0 && e.leaseCtx.Err() == nil {
+			jobs, err := e.Store.Lease(r.queue, now, free)
+			if err != nil {
+				e.Logger.Error("leasing jobs", zap.String("queue", r.queue), zap.Error(err))
+				wait = storeRetry
+			}
+			for _, job := range jobs {
+				r.inflight++
+				go r.attempt(job)
+			}
+			if len(jobs) > 0 {
+				idleSince = now
+			}
+			if len(jobs) == free {
+				wait = -1 // full: wait for a completion
+			} else if err == nil {
+				next, ok, err := e.Store.NextReady(r.queue)
+				switch {
+				case err != nil:
+					wait = storeRetry
+				case ok:
+					wait = max(time.Until(next), time.Millisecond)
+				case r.inflight == 0:
+					if time.Since(idleSince) >= idleExit && e.forget(r) {
+						return
+					}
+					wait = idleExit
+				}
+			}
+		}
+		if e.leaseCtx.Err() != nil {
+			r.drain()
+			return
+		}
+		var timer <-chan time.Time
+		var t *time.Timer
+		if wait >= 0 {
+			t = time.NewTimer(wait)
+			timer = t.C
+		}
+		select {
+		case res := <-r.finished:
+			r.inflight--
+			if res.HoldUntil.After(r.hold) {
+				r.hold = res.HoldUntil
+			}
+		case <-notify:
+		case <-r.wake:
+		case <-r.resume:
+			r.hold = time.Time{} // a manual retry or reactivation ends a failure hold
+		case <-timer:
+		case <-e.leaseCtx.Done():
+		}
+		if t != nil {
+			t.Stop()
+		}
+	}
+}
+
+// heldUntil is the later of the failure hold and the target's own hold.
+func (r *runner) heldUntil(now time.Time) time.Time {
+	h := r.hold
+	if r.target.HeldUntil != nil {
+		if t := r.target.HeldUntil(now); t.After(h) {
+			h = t
+		}
+	}
+	return h
+}
+
+// drain waits for the attempts in flight.
+func (r *runner) drain() {
+	for ; r.inflight > 0; r.inflight-- {
+		<-r.finished
+	}
+}
+
+// attempt delivers one job and durably records its outcome.
+func (r *runner) attempt(job *store.Job) {
+	e := r.engine
+	res := r.target.Deliver(e.workCtx, job)
+	if e.workCtx.Err() != nil && res.Outcome != Succeeded {
+		// Cut short by Stop: the attempt says nothing about the target.
+		e.Store.Release(job)
+		r.finished <- Result{}
+		return
+	}
+	b := res.Also
+	if b == nil {
+		b = &store.Batch{}
+	}
+	switch res.Outcome {
+	case Succeeded, Discard:
+		b.Done = append(b.Done, job)
+	case Retry:
+		b.Reschedule = append(b.Reschedule, job)
+	case Dead:
+		b.Bury = append(b.Bury, job)
+	}
+	// The outcome must be recorded even while Caddy stops, so the write
+	// is not tied to the engine's contexts.
+	if err := e.Store.Write(context.Background(), b); err != nil {
+		e.Logger.Error("recording delivery outcome", zap.String("queue", r.queue),
+			zap.String("job", job.ID), zap.Error(err))
+		e.Store.Release(job)
+		res.HoldUntil = time.Now().Add(storeRetry)
+	}
+	r.finished <- Result{HoldUntil: res.HoldUntil}
+}
