@@ -1,0 +1,192 @@
+// Package caddymodule is the only hookgate package that imports Caddy: the
+// `webhooks` app, the webhook_receiver and webhook_api handlers, their
+// Caddyfile syntax and their metrics.
+package caddymodule
+
+import (
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"go.uber.org/zap"
+
+	"github.com/hookgate/hookgate/badgerstore"
+	"github.com/hookgate/hookgate/delivery"
+	"github.com/hookgate/hookgate/outbound"
+	"github.com/hookgate/hookgate/receiver"
+)
+
+func init() {
+	caddy.RegisterModule(App{})
+}
+
+// Durability settings of the store.
+const (
+	DurabilityFsync   = "fsync"
+	DurabilityProcess = "process"
+)
+
+// App is the `webhooks` app. It owns the durable store and the background
+// workers that forward inbound events to the app and deliver outbound events
+// to subscribers. Handlers find it through the Caddy context; without a
+// `webhooks` global option it runs with its defaults.
+type App struct {
+	// StorageDir is the Badger directory. Default: Caddy's data directory
+	// plus /webhooks.
+	StorageDir string `json:"storage_dir,omitempty"`
+	// Durability is "fsync" (default: an acknowledged event survives power
+	// loss) or "process" (it survives a crash of Caddy, not of the OS).
+	Durability string `json:"durability,omitempty"`
+	// DedupeTTL is how long delivery ids are remembered. Default 72h.
+	DedupeTTL caddy.Duration `json:"dedupe_ttl,omitempty"`
+	// AllowPrivateTargets lets subscriptions point at loopback, private and
+	// link-local addresses, which are refused by default to prevent SSRF.
+	AllowPrivateTargets bool `json:"allow_private_targets,omitempty"`
+	// Outbound holds the delivery policy defaults of every subscription.
+	Outbound *outbound.Policy `json:"outbound,omitempty"`
+
+	ctx        caddy.Context
+	logger     *zap.Logger
+	storeKey   string
+	store      *badgerstore.Store
+	inbound    *delivery.Engine
+	outbound   *delivery.Engine
+	dispatcher *outbound.Dispatcher
+
+	mu        sync.RWMutex
+	receivers map[string]*receiver.Receiver
+}
+
+// CaddyModule returns the Caddy module information.
+func (App) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "webhooks",
+		New: func() caddy.Module { return new(App) },
+	}
+}
+
+// Provision opens (or shares, across a reload) the store and builds the
+// workers; they start in Start.
+func (a *App) Provision(ctx caddy.Context) error {
+	a.ctx = ctx
+	a.logger = ctx.Logger()
+	a.receivers = make(map[string]*receiver.Receiver)
+	if a.StorageDir == "" {
+		a.StorageDir = filepath.Join(caddy.AppDataDir(), "webhooks")
+	}
+	if a.Durability == "" {
+		a.Durability = DurabilityFsync
+	}
+	if a.DedupeTTL == 0 {
+		a.DedupeTTL = caddy.Duration(72 * time.Hour)
+	}
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	st, key, err := openStore(a.StorageDir, a.Durability, a.logger)
+	if err != nil {
+		return err
+	}
+	a.store, a.storeKey = st, key
+	registerMetrics(ctx, a)
+
+	policy := outbound.DefaultPolicy()
+	if a.Outbound != nil {
+		policy = policy.Merge(*a.Outbound)
+	}
+	a.outbound = &delivery.Engine{Store: st, Prefix: outbound.QueuePrefix, Logger: a.logger.Named("outbound")}
+	a.dispatcher, err = outbound.New(outbound.Config{
+		Store:               st,
+		Policy:              policy,
+		AllowPrivateTargets: a.AllowPrivateTargets,
+		Logger:              a.logger.Named("outbound"),
+		Metrics:             outboundMetrics{},
+		Kick:                a.outbound.Kick,
+		Resume:              a.outbound.Resume,
+	})
+	if err != nil {
+		return fmt.Errorf("webhooks: %w", err)
+	}
+	a.outbound.Resolve = a.dispatcher.Target
+
+	a.inbound = &delivery.Engine{Store: st, Prefix: receiver.QueuePrefix, Logger: a.logger.Named("inbound"), Resolve: a.receiverTarget}
+	return nil
+}
+
+// Validate checks the settings.
+func (a *App) Validate() error {
+	switch a.Durability {
+	case DurabilityFsync, DurabilityProcess, "":
+	default:
+		return fmt.Errorf("webhooks: durability must be %q or %q, not %q", DurabilityFsync, DurabilityProcess, a.Durability)
+	}
+	if a.DedupeTTL < 0 {
+		return fmt.Errorf("webhooks: dedupe_ttl must not be negative")
+	}
+	return nil
+}
+
+// Start starts the workers over every queue that holds jobs.
+func (a *App) Start() error {
+	if err := a.inbound.Start(); err != nil {
+		return fmt.Errorf("webhooks: starting inbound workers: %w", err)
+	}
+	if err := a.outbound.Start(); err != nil {
+		a.inbound.Stop()
+		return fmt.Errorf("webhooks: starting outbound workers: %w", err)
+	}
+	return nil
+}
+
+// Stop stops the workers; attempts in flight finish or are released.
+func (a *App) Stop() error {
+	a.inbound.Stop()
+	a.outbound.Stop()
+	return nil
+}
+
+// Cleanup releases this config's use of the store; the last user closes it.
+func (a *App) Cleanup() error {
+	if a.storeKey == "" {
+		return nil
+	}
+	return closeStore(a.storeKey)
+}
+
+// registerReceiver makes a receiver's queue known to the inbound workers.
+// Names are unique within a config, since each names a queue and an API path.
+func (a *App) registerReceiver(r *receiver.Receiver) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, dup := a.receivers[r.Name()]; dup {
+		return fmt.Errorf("webhook_receiver: name %q is used twice; give each receiver its own name", r.Name())
+	}
+	a.receivers[r.Name()] = r
+	return nil
+}
+
+// receiver returns a registered receiver by name.
+func (a *App) receiver(name string) (*receiver.Receiver, bool) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	r, ok := a.receivers[name]
+	return r, ok
+}
+
+func (a *App) receiverTarget(queue string) (delivery.Target, bool) {
+	r, ok := a.receiver(receiver.NameOf(queue))
+	if !ok {
+		return delivery.Target{}, false
+	}
+	return r.Target(), true
+}
+
+// Interface guards
+var (
+	_ caddy.App          = (*App)(nil)
+	_ caddy.Provisioner  = (*App)(nil)
+	_ caddy.Validator    = (*App)(nil)
+	_ caddy.CleanerUpper = (*App)(nil)
+)

@@ -1,0 +1,122 @@
+package outbound
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Duration is a time.Duration that reads and writes JSON as a Go duration
+// string ("60s", "1h30m"); a bare number is read as nanoseconds, as Caddy's
+// own durations are.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string such as "1m0s".
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// UnmarshalJSON accepts "60s" or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("invalid duration %q: %w", s, err)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("invalid duration %s", b)
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// Breaker disables deliveries to a subscription for Pause after more than
+// Failures failures within Window.
+type Breaker struct {
+	Failures int      `json:"failures"`
+	Window   Duration `json:"window"`
+	Pause    Duration `json:"pause"`
+}
+
+// Policy holds the delivery rules. The app's `outbound` block sets the
+// defaults; a subscription's "policy" overrides any field it sets (nil and
+// empty fields inherit).
+type Policy struct {
+	// Timeout bounds one attempt, from dial to the end of the response.
+	Timeout *Duration `json:"timeout,omitempty"`
+	// RetrySchedule is the wait before each retry; after the last step the
+	// subscription is disabled and the delivery kept as dead.
+	RetrySchedule []Duration `json:"retry_schedule,omitempty"`
+	// DeactivateOnStatus lists the response statuses that disable the
+	// subscription at once.
+	DeactivateOnStatus []int `json:"deactivate_on_status,omitempty"`
+	// DeleteOnBody deletes the subscription when a response body contains
+	// it, compared case-insensitively, whatever the status.
+	DeleteOnBody *string `json:"delete_on_body,omitempty"`
+	// PauseOnFailure holds new deliveries to the subscription this long
+	// after a failure.
+	PauseOnFailure *Duration `json:"pause_on_failure,omitempty"`
+	// Breaker pauses a subscription that fails too often.
+	Breaker *Breaker `json:"breaker,omitempty"`
+	// SuccessBody, when set, is JSON that a 2xx response body must also
+	// carry (every field given must be present with an equal value).
+	SuccessBody json.RawMessage `json:"success_body,omitempty"`
+}
+
+// DefaultPolicy returns the contract's defaults, taken from the seed
+// systems: a 5 s timeout, ePages' 11-step schedule, the shop platform's
+// deactivation statuses and unsubscribe text, a 60 s pause after a failure,
+// and Xena's breaker (more than 10 failures in 10 minutes: off for an hour).
+func DefaultPolicy() Policy {
+	timeout := Duration(5 * time.Second)
+	pause := Duration(60 * time.Second)
+	body := "please unsubscribe me"
+	var schedule []Duration
+	for _, s := range []int{60, 180, 300, 600, 900, 1800, 3600, 7200, 21600, 50400, 86400} {
+		schedule = append(schedule, Duration(time.Duration(s)*time.Second))
+	}
+	return Policy{
+		Timeout:            &timeout,
+		RetrySchedule:      schedule,
+		DeactivateOnStatus: []int{400, 401, 403, 404, 405, 406, 410, 411},
+		DeleteOnBody:       &body,
+		PauseOnFailure:     &pause,
+		Breaker:            &Breaker{Failures: 10, Window: Duration(10 * time.Minute), Pause: Duration(time.Hour)},
+	}
+}
+
+// Merge returns p with every field that override sets replaced by the
+// override's value.
+func (p Policy) Merge(override Policy) Policy {
+	if override.Timeout != nil {
+		p.Timeout = override.Timeout
+	}
+	if override.RetrySchedule != nil {
+		p.RetrySchedule = override.RetrySchedule
+	}
+	if override.DeactivateOnStatus != nil {
+		p.DeactivateOnStatus = override.DeactivateOnStatus
+	}
+	if override.DeleteOnBody != nil {
+		p.DeleteOnBody = override.DeleteOnBody
+	}
+	if override.PauseOnFailure != nil {
+		p.PauseOnFailure = override.PauseOnFailure
+	}
+	if override.Breaker != nil {
+		p.Breaker = override.Breaker
+	}
+	if override.SuccessBody != nil {
+		p.SuccessBody = override.SuccessBody
+	}
+	return p
+}
