@@ -175,7 +175,7 @@ func (v *macVerifier) Verify(header http.Header, _ url.Values, body []byte, _ ti
 	case errors.Is(err, ErrMissingPrefix):
 		return fail("missing " + strings.ToLower(v.spec.prefix) + " prefix in " + strings.ToLower(v.spec.header) + " header")
 	case errors.Is(err, ErrEmptySignature):
-		return missingHeader(v.spec.header)
+		return fail("empty signature in " + strings.ToLower(v.spec.header) + " header")
 	case err != nil:
 		return fail("malformed " + strings.ToLower(v.spec.header) + " header: not " + v.spec.encoding)
 	}
