@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
@@ -22,9 +23,21 @@ type runner struct {
 	wake   chan struct{}
 	resume chan struct{}
 
+	// holdMu guards hold, which attempt goroutines raise before their
+	// outcome releases the job, so the runner never re-leases it early.
+	holdMu   sync.Mutex
 	hold     time.Time
 	inflight int
-	finished chan Result
+	finished chan struct{}
+}
+
+// raiseHold extends the failure hold to t.
+func (r *runner) raiseHold(t time.Time) {
+	r.holdMu.Lock()
+	if t.After(r.hold) {
+		r.hold = t
+	}
+	r.holdMu.Unlock()
 }
 
 func (r *runner) run() {
@@ -37,7 +50,7 @@ func (r *runner) run() {
 	}
 	defer release()
 
-	r.finished = make(chan Result, r.target.Concurrency)
+	r.finished = make(chan struct{}, r.target.Concurrency)
 	notify := e.Store.Notify(r.queue)
 	idleSince := time.Now()
 	for {
@@ -88,15 +101,15 @@ func (r *runner) run() {
 			timer = t.C
 		}
 		select {
-		case res := <-r.finished:
+		case <-r.finished:
 			r.inflight--
-			if res.HoldUntil.After(r.hold) {
-				r.hold = res.HoldUntil
-			}
 		case <-notify:
 		case <-r.wake:
 		case <-r.resume:
-			r.hold = time.Time{} // a manual retry or reactivation ends a failure hold
+			// A manual retry or reactivation ends a failure hold.
+			r.holdMu.Lock()
+			r.hold = time.Time{}
+			r.holdMu.Unlock()
 		case <-timer:
 		case <-e.leaseCtx.Done():
 		}
@@ -108,7 +121,9 @@ func (r *runner) run() {
 
 // heldUntil is the later of the failure hold and the target's own hold.
 func (r *runner) heldUntil(now time.Time) time.Time {
+	r.holdMu.Lock()
 	h := r.hold
+	r.holdMu.Unlock()
 	if r.target.HeldUntil != nil {
 		if t := r.target.HeldUntil(now); t.After(h) {
 			h = t
@@ -131,9 +146,10 @@ func (r *runner) attempt(job *store.Job) {
 	if e.workCtx.Err() != nil && res.Outcome != Succeeded {
 		// Cut short by Stop: the attempt says nothing about the target.
 		e.Store.Release(job)
-		r.finished <- Result{}
+		r.finished <- struct{}{}
 		return
 	}
+	r.raiseHold(res.HoldUntil)
 	b := res.Also
 	if b == nil {
 		b = &store.Batch{}
@@ -151,8 +167,8 @@ func (r *runner) attempt(job *store.Job) {
 	if err := e.Store.Write(context.Background(), b); err != nil {
 		e.Logger.Error("recording delivery outcome", zap.String("queue", r.queue),
 			zap.String("job", job.ID), zap.Error(err))
+		r.raiseHold(time.Now().Add(storeRetry))
 		e.Store.Release(job)
-		res.HoldUntil = time.Now().Add(storeRetry)
 	}
-	r.finished <- Result{HoldUntil: res.HoldUntil}
+	r.finished <- struct{}{}
 }

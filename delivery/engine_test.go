@@ -1,0 +1,243 @@
+package delivery
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hookgate/hookgate/badgerstore"
+	"github.com/hookgate/hookgate/store"
+)
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := badgerstore.Open(badgerstore.Options{Dir: t.TempDir(), Durability: badgerstore.Process})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func enqueue(t *testing.T, st store.Store, queue string, n int) []string {
+	t.Helper()
+	var ids []string
+	b := &store.Batch{}
+	now := time.Now()
+	for i := range n {
+		id := store.NewID()
+		ids = append(ids, id)
+		b.Enqueue = append(b.Enqueue, &store.Job{Queue: queue, ID: id, ReadyAt: now, CreatedAt: now, Payload: []byte(fmt.Sprint(i))})
+	}
+	if err := st.Write(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func startEngine(t *testing.T, st store.Store, targets map[string]Target) *Engine {
+	t.Helper()
+	e := &Engine{Store: st, Prefix: "t/", Resolve: func(q string) (Target, bool) {
+		tg, ok := targets[q]
+		return tg, ok
+	}}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Stop)
+	return e
+}
+
+func TestEngineDeliversEveryJobOnce(t *testing.T) {
+	st := openStore(t)
+	ids := enqueue(t, st, "t/a", 200) // queued before Start: found by Start
+	var mu sync.Mutex
+	seen := map[string]int{}
+	startEngine(t, st, map[string]Target{"t/a": {Concurrency: 8, Deliver: func(ctx context.Context, j *store.Job) Result {
+		mu.Lock()
+		seen[j.ID]++
+		mu.Unlock()
+		return Result{Outcome: Succeeded}
+	}}})
+	waitFor(t, "all delivered", func() bool {
+		d, _ := st.Depth("t/a")
+		return d == 0
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != len(ids) {
+		t.Fatalf("delivered %d distinct jobs, want %d", len(seen), len(ids))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("job %s delivered %d times", id, n)
+		}
+	}
+}
+
+func TestEngineHoldsQueueAfterFailureWithoutSpinning(t *testing.T) {
+	st := openStore(t)
+	var attempts atomic.Int32
+	var times []time.Time
+	var mu sync.Mutex
+	const hold = 150 * time.Millisecond
+	e := startEngine(t, st, map[string]Target{"t/down": {Concurrency: 4, Deliver: func(ctx context.Context, j *store.Job) Result {
+		n := attempts.Add(1)
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+		if n <= 3 {
+			j.Attempt++
+			return Result{Outcome: Retry, HoldUntil: time.Now().Add(hold)}
+		}
+		return Result{Outcome: Succeeded}
+	}}})
+	enqueue(t, st, "t/down", 1)
+	e.Kick("t/down")
+	waitFor(t, "success after three failures", func() bool {
+		d, _ := st.Depth("t/down")
+		return d == 0
+	})
+	if got := attempts.Load(); got != 4 {
+		t.Fatalf("attempts = %d, want 4 (3 failures, 1 success): a held queue must not be retried early", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < hold-10*time.Millisecond {
+			t.Errorf("attempt %d came %v after the previous one; the hold is %v", i+1, gap, hold)
+		}
+	}
+}
+
+func TestEngineIsolatesTargets(t *testing.T) {
+	st := openStore(t)
+	stuck := make(chan struct{})
+	defer close(stuck)
+	var fast atomic.Int32
+	e := startEngine(t, st, map[string]Target{
+		"t/slow": {Concurrency: 2, Deliver: func(ctx context.Context, j *store.Job) Result {
+			select {
+			case <-stuck:
+			case <-ctx.Done():
+			}
+			return Result{Outcome: Succeeded}
+		}},
+		"t/fast": {Concurrency: 2, Deliver: func(ctx context.Context, j *store.Job) Result {
+			fast.Add(1)
+			return Result{Outcome: Succeeded}
+		}},
+	})
+	enqueue(t, st, "t/slow", 20)
+	enqueue(t, st, "t/fast", 100)
+	e.Kick("t/slow")
+	e.Kick("t/fast")
+	waitFor(t, "the fast target's jobs", func() bool { return fast.Load() == 100 })
+	if d, _ := st.Depth("t/slow"); d != 20 {
+		t.Fatalf("slow queue depth = %d, want 20 (none done while stuck)", d)
+	}
+}
+
+func TestEngineOrderedQueueKeepsOrderAcrossRetries(t *testing.T) {
+	st := openStore(t)
+	ids := enqueue(t, st, "t/ord", 30)
+	var mu sync.Mutex
+	var order []string
+	failed := map[string]bool{}
+	var inflight, maxInflight atomic.Int32
+	startEngine(t, st, map[string]Target{"t/ord": {Concurrency: 1, Deliver: func(ctx context.Context, j *store.Job) Result {
+		if n := inflight.Add(1); n > maxInflight.Load() {
+			maxInflight.Store(n)
+		}
+		defer inflight.Add(-1)
+		mu.Lock()
+		defer mu.Unlock()
+		// Every fifth job fails once; it keeps its place and holds the queue.
+		if idx := len(order); idx%5 == 0 && !failed[j.ID] {
+			failed[j.ID] = true
+			j.Attempt++
+			return Result{Outcome: Retry, HoldUntil: time.Now().Add(20 * time.Millisecond)}
+		}
+		order = append(order, j.ID)
+		return Result{Outcome: Succeeded}
+	}}})
+	waitFor(t, "ordered delivery", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(order) == len(ids)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for i := range ids {
+		if order[i] != ids[i] {
+			t.Fatalf("position %d: got %s, want %s", i, order[i], ids[i])
+		}
+	}
+	if maxInflight.Load() != 1 {
+		t.Fatalf("ordered queue had %d attempts in flight", maxInflight.Load())
+	}
+}
+
+func TestEngineBuriesDeadJobs(t *testing.T) {
+	st := openStore(t)
+	ids := enqueue(t, st, "t/dead", 3)
+	startEngine(t, st, map[string]Target{"t/dead": {Concurrency: 3, Deliver: func(ctx context.Context, j *store.Job) Result {
+		return Result{Outcome: Dead}
+	}}})
+	waitFor(t, "dead letters", func() bool {
+		dead, _ := st.Dead("t/dead", "", 10)
+		return len(dead) == len(ids)
+	})
+	if d, _ := st.Depth("t/dead"); d != 0 {
+		t.Fatalf("depth = %d after burying", d)
+	}
+}
+
+func TestEngineStopReleasesAndNextEngineTakesOver(t *testing.T) {
+	st := openStore(t)
+	enqueue(t, st, "t/r", 10)
+	started := make(chan struct{}, 10)
+	first := &Engine{Store: st, Prefix: "t/", Grace: 50 * time.Millisecond, Resolve: func(string) (Target, bool) {
+		return Target{Concurrency: 10, Deliver: func(ctx context.Context, j *store.Job) Result {
+			started <- struct{}{}
+			<-ctx.Done() // a hung target: Stop must cut it short and release the job
+			return Result{Outcome: Retry}
+		}}, true
+	}}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		<-started
+	}
+	var delivered atomic.Int32
+	second := startEngine(t, st, map[string]Target{"t/r": {Concurrency: 4, Deliver: func(ctx context.Context, j *store.Job) Result {
+		delivered.Add(1)
+		return Result{Outcome: Succeeded}
+	}}})
+	second.Kick("t/r")
+	time.Sleep(30 * time.Millisecond)
+	if n := delivered.Load(); n != 0 {
+		t.Fatalf("second engine delivered %d jobs while the first still owned the queue", n)
+	}
+	first.Stop()
+	waitFor(t, "takeover", func() bool { return delivered.Load() == 10 })
+	if d, _ := st.Depth("t/r"); d != 0 {
+		// Depth is decremented after the Done write commits.
+		waitFor(t, "empty queue", func() bool { d, _ := st.Depth("t/r"); return d == 0 })
+	}
+}
