@@ -1,0 +1,89 @@
+package badgerstore
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hookgate/hookgate/store"
+)
+
+func TestCodecRoundTrip(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		name string
+		job  store.Job
+	}{
+		{"full", store.Job{ReadyAt: now, CreatedAt: now.Add(-time.Hour), Attempt: 7, CounterKey: "sub_1", Seq: 1 << 40, Payload: []byte(`{"a":1}`)}},
+		{"zero times, no payload", store.Job{}},
+		{"negative attempt", store.Job{Attempt: -1, Payload: []byte{0}}},
+		{"binary payload", store.Job{Payload: []byte{0, 1, 2, 255}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodeJob("q", "id", encodeJob(&tt.job))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := tt.job
+			if got.Queue != "q" || got.ID != "id" || !got.ReadyAt.Equal(w.ReadyAt) || !got.CreatedAt.Equal(w.CreatedAt) ||
+				got.ReadyAt.IsZero() != w.ReadyAt.IsZero() || got.Attempt != w.Attempt ||
+				got.CounterKey != w.CounterKey || got.Seq != w.Seq || !bytes.Equal(got.Payload, w.Payload) {
+				t.Fatalf("decoded %+v, want %+v", got, w)
+			}
+		})
+	}
+}
+
+func TestCodecCorrupt(t *testing.T) {
+	good := encodeJob(&store.Job{CounterKey: "abc", Payload: []byte("x")})
+	tests := map[string][]byte{
+		"empty":             nil,
+		"unknown version":   append([]byte{9}, good[1:]...),
+		"truncated header":  good[:10],
+		"truncated counter": good[:len(good)-3],
+	}
+	for name, b := range tests {
+		if _, err := decodeJob("q", "id", b); !errors.Is(err, errCorrupt) {
+			t.Errorf("%s: got %v, want errCorrupt", name, err)
+		}
+	}
+}
+
+// BenchmarkCodec compares the binary job encoding with JSON for a 1 KiB
+// payload.
+func BenchmarkCodec(b *testing.B) {
+	now := time.Now()
+	j := &store.Job{Queue: "receiver/app", ID: store.NewID(), ReadyAt: now, CreatedAt: now, Attempt: 3,
+		CounterKey: "sub_123", Seq: 42, Payload: bytes.Repeat([]byte("x"), 1024)}
+	b.Run("binary", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			v := encodeJob(j)
+			n = len(v)
+			if _, err := decodeJob(j.Queue, j.ID, v); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n), "bytes")
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		var n int
+		for b.Loop() {
+			v, err := json.Marshal(j)
+			if err != nil {
+				b.Fatal(err)
+			}
+			n = len(v)
+			var out store.Job
+			if err := json.Unmarshal(v, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n), "bytes")
+	})
+}

@@ -1,0 +1,122 @@
+package badgerstore
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"go.uber.org/zap"
+
+	"github.com/hookgate/hookgate/store"
+)
+
+var _ store.Store = (*Store)(nil)
+
+// Store implements store.Store on an embedded Badger database.
+type Store struct {
+	db   *badger.DB
+	dir  string
+	log  *zap.Logger
+	reqs chan *request
+
+	// closeMu is held for reading by every operation that touches the
+	// database and for writing by Close, so Close waits for operations
+	// in flight and later ones see closed.
+	closeMu sync.RWMutex
+	closed  atomic.Bool
+
+	queues queueSet
+
+	writerDone chan struct{}
+	gcStop     chan struct{}
+	gcDone     chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+// Open opens (or creates) the store in opts.Dir and starts its writer and
+// value-log GC goroutines.
+func Open(opts Options) (*Store, error) {
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("badgerstore: open: no directory")
+	}
+	if opts.Durability != Fsync && opts.Durability != Process {
+		return nil, fmt.Errorf("badgerstore: open %s: unknown durability %d", opts.Dir, opts.Durability)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	gcInterval := opts.GCInterval
+	if gcInterval <= 0 {
+		gcInterval = defaultGCInterval
+	}
+	db, err := badger.Open(opts.badgerOptions(log.Named("badger")))
+	if err != nil {
+		return nil, fmt.Errorf("badgerstore: open %s: %w", opts.Dir, err)
+	}
+	s := &Store{
+		db:         db,
+		dir:        opts.Dir,
+		log:        log,
+		reqs:       make(chan *request, requestQueueLen),
+		queues:     queueSet{m: make(map[string]*queueState)},
+		writerDone: make(chan struct{}),
+		gcStop:     make(chan struct{}),
+		gcDone:     make(chan struct{}),
+	}
+	start := time.Now()
+	if err := loadDepths(db, &s.queues); err != nil {
+		err = fmt.Errorf("badgerstore: open %s: counting queued jobs: %w", opts.Dir, err)
+		if cerr := db.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("badgerstore: close %s: %w", opts.Dir, cerr))
+		}
+		return nil, err
+	}
+	log.Debug("badgerstore: counted queued jobs", zap.String("dir", opts.Dir),
+		zap.Int("queues", len(s.queues.m)), zap.Duration("took", time.Since(start)))
+	go s.runWriter()
+	go s.runGC(gcInterval)
+	return s, nil
+}
+
+// DB returns the underlying Badger database. It exists for the benchmark
+// baseline and for tests; writing to it bypasses the store's bookkeeping.
+func (s *Store) DB() *badger.DB { return s.db }
+
+// enter guards an operation against a concurrent Close. It returns
+// store.ErrClosed once the store is closed; otherwise the caller must call
+// s.closeMu.RUnlock when done.
+func (s *Store) enter() error {
+	s.closeMu.RLock()
+	if s.closed.Load() {
+		s.closeMu.RUnlock()
+		return store.ErrClosed
+	}
+	return nil
+}
+
+// Close stops accepting writes, lets the writes already queued finish,
+// stops value-log GC and closes the database. Calling it again returns the
+// first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		// Taking the write lock waits for every Write and read in
+		// flight; the writer keeps running meanwhile, so those Writes
+		// get their real answers.
+		s.closeMu.Lock()
+		s.closed.Store(true)
+		s.closeMu.Unlock()
+		close(s.reqs)
+		<-s.writerDone
+		close(s.gcStop)
+		<-s.gcDone
+		if err := s.db.Close(); err != nil {
+			s.closeErr = fmt.Errorf("badgerstore: close %s: %w", s.dir, err)
+		}
+	})
+	return s.closeErr
+}
