@@ -93,7 +93,8 @@ const (
 // badgerOptions translates Options into Badger's options.
 func (o Options) badgerOptions(log *zap.Logger) badger.Options {
 	return badger.DefaultOptions(o.Dir).
-		WithSyncWrites(o.Durability == Fsync).
+		// The writer syncs itself (see Store.durability).
+		WithSyncWrites(false).
 		WithLogger(badgerLogger{l: log}).
 		WithMemTableSize(memTableSize).
 		WithNumMemtables(numMemtables).

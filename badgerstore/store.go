@@ -21,6 +21,10 @@ type Store struct {
 	dir  string
 	log  *zap.Logger
 	reqs chan *request
+	// durability is a Durability; a reload may change it while the
+	// database stays open, so Badger itself never syncs (SyncWrites is
+	// off) and the writer syncs after each commit when it is Fsync.
+	durability atomic.Int32
 
 	// closeMu is held for reading by every operation that touches the
 	// database and for writing by Close, so Close waits for operations
@@ -68,6 +72,7 @@ func Open(opts Options) (*Store, error) {
 		gcStop:     make(chan struct{}),
 		gcDone:     make(chan struct{}),
 	}
+	s.durability.Store(int32(opts.Durability))
 	start := time.Now()
 	if err := loadDepths(db, &s.queues); err != nil {
 		err = fmt.Errorf("badgerstore: open %s: counting queued jobs: %w", opts.Dir, err)
@@ -119,4 +124,10 @@ func (s *Store) Close() error {
 		}
 	})
 	return s.closeErr
+}
+
+// SetDurability changes when later Writes count as done. A config reload
+// that keeps the database open uses it to apply a new durability setting.
+func (s *Store) SetDurability(d Durability) {
+	s.durability.Store(int32(d))
 }
