@@ -38,6 +38,10 @@ type Options struct {
 	Dir string
 	// Durability defaults to Fsync.
 	Durability Durability
+	// MinFreeBytes is the free disk space below which Writes that add
+	// data fail with store.ErrNoSpace; 0 means the default (room for the
+	// value-log files and memtables Badger maps ahead of its data).
+	MinFreeBytes uint64
 	// Logger receives Badger's own log (Info as Debug, Warning as Warn,
 	// Error as Error). Nil discards it.
 	Logger *zap.Logger

@@ -33,6 +33,7 @@ type Store struct {
 	closed  atomic.Bool
 
 	queues queueSet
+	space  spaceGuard
 
 	writerDone chan struct{}
 	gcStop     chan struct{}
@@ -73,6 +74,10 @@ func Open(opts Options) (*Store, error) {
 		gcDone:     make(chan struct{}),
 	}
 	s.durability.Store(int32(opts.Durability))
+	s.space = spaceGuard{dir: opts.Dir, minFree: opts.MinFreeBytes}
+	if s.space.minFree == 0 {
+		s.space.minFree = minFreeBytes
+	}
 	start := time.Now()
 	if err := loadDepths(db, &s.queues); err != nil {
 		err = fmt.Errorf("badgerstore: open %s: counting queued jobs: %w", opts.Dir, err)

@@ -61,6 +61,11 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 		return err
 	}
 	defer s.closeMu.RUnlock()
+	if addsData(b) {
+		if err := s.space.check(); err != nil {
+			return err
+		}
+	}
 
 	r := requestPool.Get().(*request)
 	r.batch, r.size, r.err = b, batchSize(b), nil

@@ -141,3 +141,7 @@ type Store interface {
 	// Close flushes and closes the store.
 	Close() error
 }
+
+// ErrNoSpace is returned by Write when the disk is too full to take new
+// data safely; batches that only remove data still go through.
+var ErrNoSpace = errors.New("not enough free disk space")
