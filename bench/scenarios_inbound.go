@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// startGateway starts a Caddy with opts, failing the run when it cannot.
+func startGateway(e *Env, name string, o CaddyOpts) (*Caddy, bool) {
+	c, err := NewCaddy(e.Bin, e.Tmp, o)
+	if err != nil {
+		e.R.Fail("%s: %v", name, err)
+		return nil, false
+	}
+	if err := c.Start(); err != nil {
+		e.R.Fail("%s: start caddy: %v", name, err)
+		return nil, false
+	}
+	return c, true
+}
+
+// checkAlive fails the run if Caddy died.
+func checkAlive(e *Env, name string, c *Caddy) bool {
+	if !c.Healthy() {
+		e.R.Fail("%s: caddy died or stopped answering /health; log tail: %s", name, c.LogTail(1500))
+		return false
+	}
+	return true
+}
+
+// lossFault waits for acked events to reach t and reports the count.
+func lossFault(e *Env, name string, t *Tally, acked []string, drain time.Duration, detail string) {
+	t0 := time.Now()
+	all := t.WaitFor(acked, drain)
+	t.WaitQuiet(300*time.Millisecond, 2*time.Second) // let duplicates land
+	lost, dupE, dupG := t.Count(acked)
+	v := vOK
+	if lost > 0 || !all {
+		v = vFail
+		miss := t.Missing(acked, 3)
+		detail += fmt.Sprintf("; still missing after %v drain, e.g. %v", drain, miss)
+	} else {
+		detail += fmt.Sprintf("; drained in %s", fmtDur(time.Since(t0)))
+	}
+	e.R.Fault(Fault{Name: name, Lost: thousands(int64(lost)), Dups: fmt.Sprintf("%d by event id / %d by gateway id", dupE, dupG), Detail: detail, Verdict: v})
+}
+
+// scenarioIngest: signed 1 KiB webhooks to a webhook_receiver (fsync) vs a
+// bare respond route, same Caddy, same generator, 64 connections.
+func scenarioIngest(ctx context.Context, e *Env) {
+	app, err := StartApp()
+	if err != nil {
+		e.R.Fail("ingest: %v", err)
+		return
+	}
+	defer app.Close()
+	c, ok := startGateway(e, "ingest", CaddyOpts{AppURL: app.URL})
+	if !ok {
+		return
+	}
+	defer c.Stop()
+	conns := 64
+	d := e.pickDur(4*time.Second, 15*time.Second)
+	// warm up both routes
+	RunLoad(ctx, LoadSpec{URL: c.URL("/respond"), Scheme: sigMS, Conns: conns, Duration: 500 * time.Millisecond})
+	RunLoad(ctx, LoadSpec{URL: c.URL("/in/ms"), Scheme: sigMS, Conns: conns, Duration: 500 * time.Millisecond})
+	time.Sleep(500 * time.Millisecond)
+
+	ref := RunLoad(ctx, LoadSpec{URL: c.URL("/respond"), Scheme: sigMS, Conns: conns, Duration: d})
+	time.Sleep(300 * time.Millisecond)
+	rec := RunLoad(ctx, LoadSpec{URL: c.URL("/in/ms"), Scheme: sigMS, Conns: conns, Duration: d})
+
+	ratio := rec.OKPerSec() / ref.OKPerSec()
+	e.R.Figure(Figure{
+		Name:      "Ingest: signed 1 KiB webhooks/s, receiver (fsync) vs `respond`, 64 conns",
+		Ratio:     fmt.Sprintf("%.0f%%", ratio*100),
+		Value:     fmtRate(rec.OKPerSec()) + " (" + rec.StatusString() + ")",
+		Reference: fmtRate(ref.OKPerSec()),
+		Target:    "≥ 50%",
+		Verdict:   verdict(ratio >= 0.5 && rec.Count5xx() == 0),
+	})
+	e.R.Figure(Figure{
+		Name:      "Ingest: ack latency p50 / p99",
+		Ratio:     fmt.Sprintf("p99 %.1f×", float64(rec.P(0.99))/float64(max(ref.P(0.99), 1))),
+		Value:     fmtDur(rec.P(0.5)) + " / " + fmtDur(rec.P(0.99)),
+		Reference: fmtDur(ref.P(0.5)) + " / " + fmtDur(ref.P(0.99)),
+		Target:    "p99 < 20 ms",
+		Verdict:   verdict(rec.P(0.99) < 20*time.Millisecond && len(rec.Lat) > 0),
+	})
+	// stream ingest with the standard scheme, shorter
+	std := RunLoad(ctx, LoadSpec{URL: c.URL("/in/std"), Scheme: sigStd, Conns: conns, Duration: d / 2})
+	e.R.Figure(Figure{
+		Name:      "Ingest: Standard Webhooks signed, receiver vs `respond`",
+		Ratio:     fmt.Sprintf("%.0f%%", std.OKPerSec()/ref.OKPerSec()*100),
+		Value:     fmtRate(std.OKPerSec()) + fmt.Sprintf(" p99 %s (%s)", fmtDur(std.P(0.99)), std.StatusString()),
+		Reference: fmtRate(ref.OKPerSec()),
+		Target:    "≥ 50%",
+		Verdict:   verdict(std.OKPerSec()/ref.OKPerSec() >= 0.5),
+	})
+	if rec.FirstErr != "" {
+		e.R.Note("ingest: first transport error: %s", rec.FirstErr)
+	}
+	acked := append(append([]string{}, rec.Acked...), std.Acked...)
+	lossFault(e, "Ingest run: every acked event forwarded", app.Tally, acked, e.pickDur(30*time.Second, 120*time.Second),
+		fmt.Sprintf("%s acked", thousands(int64(len(acked)))))
+	checkAlive(e, "ingest", c)
+}
+
+// scenarioAppDown: the app is down for the first half of the run; all
+// events are delivered after it comes back.
+func scenarioAppDown(ctx context.Context, e *Env) {
+	app, err := StartApp()
+	if err != nil {
+		e.R.Fail("appdown: %v", err)
+		return
+	}
+	defer app.Close()
+	c, ok := startGateway(e, "appdown", CaddyOpts{AppURL: app.URL, ForwardRetry: "100ms 200ms 400ms 800ms 1s"})
+	if !ok {
+		return
+	}
+	defer c.Stop()
+	n := e.pick(5000, 100000)
+	prefix := runID()
+	app.SetDown(true)
+	first := RunLoad(ctx, LoadSpec{URL: c.URL("/in/ms"), Scheme: sigMS, Conns: 32, Count: n / 2, Prefix: prefix + "a", Retry: true})
+	rejected := app.rejects.Load()
+	app.SetDown(false)
+	up := time.Now()
+	second := RunLoad(ctx, LoadSpec{URL: c.URL("/in/ms"), Scheme: sigMS, Conns: 32, Count: n - n/2, Prefix: prefix + "b", Retry: true})
+	acked := append(append([]string{}, first.Acked...), second.Acked...)
+	detail := fmt.Sprintf("%s events, %s acked; app refused %s forwards while down; first half %s, second %s",
+		thousands(int64(n)), thousands(int64(len(acked))), thousands(rejected), first.StatusString(), second.StatusString())
+	lossFault(e, "App down for the first half of the run", app.Tally, acked, e.pickDur(40*time.Second, 300*time.Second), detail)
+	e.R.Note("appdown: all %d delivered %s after the app came back", len(acked), fmtDur(time.Since(up)))
+	checkAlive(e, "appdown", c)
+}
