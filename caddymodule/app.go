@@ -101,6 +101,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		Store:               st,
 		Policy:              policy,
 		AllowPrivateTargets: a.AllowPrivateTargets,
+		DedupeTTL:           time.Duration(a.DedupeTTL),
 		Logger:              a.logger.Named("outbound"),
 		Metrics:             outboundMetrics{},
 		Kick:                a.outbound.Kick,

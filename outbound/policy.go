@@ -39,6 +39,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// DefaultConcurrency is the default number of deliveries in flight to one
+// subscription. Eight keeps a subscriber that answers in 2 ms at about 3,000
+// deliveries a second while the store commits outcomes in groups.
+const DefaultConcurrency = 8
+
 // Breaker disables deliveries to a subscription for Pause after more than
 // Failures failures within Window.
 type Breaker struct {
@@ -55,10 +60,12 @@ type Policy struct {
 	Timeout *Duration `json:"timeout,omitempty"`
 	// RetrySchedule is the wait before each retry; after the last step the
 	// subscription is disabled and the delivery kept as dead.
-	RetrySchedule []Duration `json:"retry_schedule,omitempty"`
+	// An empty, non-nil schedule means no retries (omitzero keeps it apart
+	// from an unset one through JSON).
+	RetrySchedule []Duration `json:"retry_schedule,omitzero"`
 	// DeactivateOnStatus lists the response statuses that disable the
-	// subscription at once.
-	DeactivateOnStatus []int `json:"deactivate_on_status,omitempty"`
+	// subscription at once; an empty, non-nil list deactivates on none.
+	DeactivateOnStatus []int `json:"deactivate_on_status,omitzero"`
 	// DeleteOnBody deletes the subscription when a response body contains
 	// it, compared case-insensitively, whatever the status.
 	DeleteOnBody *string `json:"delete_on_body,omitempty"`
@@ -68,8 +75,14 @@ type Policy struct {
 	// Breaker pauses a subscription that fails too often.
 	Breaker *Breaker `json:"breaker,omitempty"`
 	// SuccessBody, when set, is JSON that a 2xx response body must also
-	// carry (every field given must be present with an equal value).
+	// carry (every field given must be present with an equal value). The
+	// JSON string "" means no such check.
 	SuccessBody json.RawMessage `json:"success_body,omitempty"`
+	// Concurrency bounds the deliveries in flight to one subscription.
+	// With more than one, deliveries may arrive out of increment_id order;
+	// 1 delivers strictly in order. A change applies when the
+	// subscription's worker next starts (after a minute idle, or a reload).
+	Concurrency *int `json:"concurrency,omitempty"`
 }
 
 // DefaultPolicy returns the contract's defaults, taken from the seed
@@ -80,6 +93,7 @@ func DefaultPolicy() Policy {
 	timeout := Duration(5 * time.Second)
 	pause := Duration(60 * time.Second)
 	body := "please unsubscribe me"
+	concurrency := DefaultConcurrency
 	var schedule []Duration
 	for _, s := range []int{60, 180, 300, 600, 900, 1800, 3600, 7200, 21600, 50400, 86400} {
 		schedule = append(schedule, Duration(time.Duration(s)*time.Second))
@@ -91,6 +105,7 @@ func DefaultPolicy() Policy {
 		DeleteOnBody:       &body,
 		PauseOnFailure:     &pause,
 		Breaker:            &Breaker{Failures: 10, Window: Duration(10 * time.Minute), Pause: Duration(time.Hour)},
+		Concurrency:        &concurrency,
 	}
 }
 
@@ -117,6 +132,9 @@ func (p Policy) Merge(override Policy) Policy {
 	}
 	if override.SuccessBody != nil {
 		p.SuccessBody = override.SuccessBody
+	}
+	if override.Concurrency != nil {
+		p.Concurrency = override.Concurrency
 	}
 	return p
 }

@@ -1,2 +1,0 @@
-// Package caddymodule is the only hookgate package that imports Caddy.
-package caddymodule

@@ -1,0 +1,218 @@
+package outbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookgate/hookgate/signing"
+	"github.com/hookgate/hookgate/store"
+)
+
+// Fan-out matches events patterns, entity_id and filter; disabled
+// subscriptions get nothing, paused ones get a queued delivery.
+func TestPublishMatching(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	url := "https://example.com/hook"
+	off := false
+	subs := map[string]Subscription{
+		"all":       env.create(t, SubscriptionInput{URL: url}),
+		"orders":    env.create(t, SubscriptionInput{URL: url, Events: []string{"order:*"}}),
+		"articles":  env.create(t, SubscriptionInput{URL: url, Events: []string{"Article.*"}}),
+		"article7":  env.create(t, SubscriptionInput{URL: url, Events: []string{"Article.*"}, EntityID: "7"}),
+		"green":     env.create(t, SubscriptionInput{URL: url, Filter: map[string]json.RawMessage{"/Warehouse": json.RawMessage(`"GreenWarehouse"`)}}),
+		"disabled":  env.create(t, SubscriptionInput{URL: url, Active: &off}),
+		"two-rules": env.create(t, SubscriptionInput{URL: url, Events: []string{"order:created", "order:paid"}}),
+	}
+	// Pause every enabled subscription so nothing is attempted while we
+	// look: paused subscriptions still get their deliveries queued.
+	for name, s := range subs {
+		if name == "disabled" {
+			continue
+		}
+		if _, err := env.d.reg.update(context.Background(), s.ID, func(r *record, _ *store.Batch) error {
+			until := time.Now().Add(time.Hour)
+			r.Status, r.StatusUntil = StatusPaused, &until
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		ev   Event
+		want []string
+	}{
+		{Event{Type: "order:created", Data: json.RawMessage(`{}`)}, []string{"all", "orders", "two-rules"}},
+		{Event{Type: "order:shipped", Data: json.RawMessage(`{}`)}, []string{"all", "orders"}},
+		{Event{Type: "Article.Updated", EntityID: "7", Data: json.RawMessage(`{}`)}, []string{"all", "articles", "article7"}},
+		{Event{Type: "Article.Updated", EntityID: "8", Data: json.RawMessage(`{}`)}, []string{"all", "articles"}},
+		{Event{Type: "BalanceChanged", Data: json.RawMessage(`{"Warehouse":"GreenWarehouse"}`)}, []string{"all", "green"}},
+		{Event{Type: "BalanceChanged", Data: json.RawMessage(`{"Warehouse":"BlueWarehouse"}`)}, []string{"all"}},
+	}
+	for i, tt := range tests {
+		before := depths(t, env, subs)
+		res := env.publish(t, tt.ev)
+		if res.Deliveries != len(tt.want) {
+			t.Errorf("event %d (%s): %d deliveries, want %d", i, tt.ev.Type, res.Deliveries, len(tt.want))
+		}
+		after := depths(t, env, subs)
+		for name := range subs {
+			wantOne := false
+			for _, w := range tt.want {
+				wantOne = wantOne || w == name
+			}
+			if got := after[name] - before[name]; (got == 1) != wantOne || got > 1 {
+				t.Errorf("event %d (%s): subscription %q got %d deliveries", i, tt.ev.Type, name, got)
+			}
+		}
+	}
+}
+
+func depths(t *testing.T, env *testEnv, subs map[string]Subscription) map[string]int {
+	t.Helper()
+	out := make(map[string]int)
+	for name, s := range subs {
+		n, err := env.st.Depth(queueOf(s.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = n
+	}
+	return out
+}
+
+// A repeated event id is not fanned out twice, and increment_id counts
+// 1, 2, 3… without a gap per subscription.
+func TestPublishIdempotentAndGapless(t *testing.T) {
+	env := newTestEnv(t, Policy{Concurrency: intp(1)})
+	sub := newSubscriber(t, nil)
+	s := env.create(t, SubscriptionInput{URL: sub.URL})
+	for i := 1; i <= 5; i++ {
+		res := env.publish(t, Event{ID: fmt.Sprintf("evt-%d", i), Type: "order:created", Data: json.RawMessage(`{"n":` + strconv.Itoa(i) + `}`)})
+		if res.Deliveries != 1 || res.Duplicate {
+			t.Fatalf("publish %d: %+v", i, res)
+		}
+	}
+	dup := env.publish(t, Event{ID: "evt-3", Type: "order:created", Data: json.RawMessage(`{"n":3}`)})
+	if !dup.Duplicate || dup.Deliveries != 0 || dup.ID != "evt-3" {
+		t.Fatalf("repeated id: %+v", dup)
+	}
+	got := sub.wait(t, 5)
+	time.Sleep(100 * time.Millisecond)
+	if n := sub.count(); n != 5 {
+		t.Fatalf("%d deliveries, want 5", n)
+	}
+	for i, r := range got {
+		body := standardOf(t, r.body)
+		if body.IncrementID != uint64(i+1) {
+			t.Fatalf("delivery %d has increment_id %d", i+1, body.IncrementID)
+		}
+		if r.header.Get(HeaderIncrementID) != strconv.Itoa(i+1) {
+			t.Fatalf("delivery %d has %s %q", i+1, HeaderIncrementID, r.header.Get(HeaderIncrementID))
+		}
+	}
+	cur, err := env.d.Get(s.ID)
+	if err != nil || cur.IncrementID != 5 {
+		t.Fatalf("subscription increment_id %d, %v", cur.IncrementID, err)
+	}
+}
+
+func TestPublishRejectsInvalid(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	env.create(t, SubscriptionInput{URL: "https://example.com/hook"})
+	tests := []struct {
+		name string
+		ev   Event
+	}{
+		{"no type", Event{Data: json.RawMessage(`{}`)}},
+		{"no data", Event{Type: "order:created"}},
+		{"control character in type", Event{Type: "order:\ncreated", Data: json.RawMessage(`{}`)}},
+		{"long id", Event{ID: string(make([]byte, 300)), Type: "t", Data: json.RawMessage(`{}`)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := env.d.Publish(context.Background(), tt.ev)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("Publish = %v, want a ValidationError", err)
+			}
+		})
+	}
+	queues, _ := env.st.Queues(QueuePrefix)
+	if len(queues) != 0 {
+		t.Fatalf("queues %v after rejected publishes", queues)
+	}
+}
+
+// A standard delivery verifies with the Standard Webhooks verifier, and
+// webhook-id stays the same across retries.
+func TestDeliverySignatureStableAcrossRetries(t *testing.T) {
+	env := newTestEnv(t, Policy{RetrySchedule: []Duration{Duration(50 * time.Millisecond)}, PauseOnFailure: dur(0)})
+	sub := newSubscriber(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	})
+	s := env.create(t, SubscriptionInput{URL: sub.URL})
+	env.publish(t, Event{Type: "order:created", Data: json.RawMessage(`{"id":1}`)})
+	got := sub.wait(t, 2)
+	v, err := signing.NewVerifier(signing.Config{Scheme: "standard", Secrets: []string{s.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range got {
+		if err := v.Verify(r.header, nil, r.body, time.Now()); err != nil {
+			t.Fatalf("attempt %d does not verify: %v", i+1, err)
+		}
+	}
+	if a, b := got[0].header.Get("webhook-id"), got[1].header.Get("webhook-id"); a == "" || a != b {
+		t.Fatalf("webhook-id %q then %q", a, b)
+	}
+}
+
+// A fan-out too large for one store write is refused with a TooLargeError
+// and nothing is queued; one just under the bound is written.
+func TestPublishFanOutTooLarge(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	url := "https://example.com/hook"
+	var ids []string
+	for range 3 {
+		s := env.create(t, SubscriptionInput{URL: url, Events: []string{"big"}})
+		ids = append(ids, s.ID)
+		off := false
+		if _, err := env.d.Update(context.Background(), s.ID, SubscriptionPatch{Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	on := true
+	data := json.RawMessage(`"` + strings.Repeat("x", 1000*1000) + `"`)
+	for _, id := range ids[:2] {
+		if _, err := env.d.reg.update(context.Background(), id, func(r *record, _ *store.Batch) error {
+			until := time.Now().Add(time.Hour)
+			r.Status, r.StatusUntil = StatusPaused, &until
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res, err := env.d.Publish(context.Background(), Event{Type: "big", Data: data}); err != nil || res.Deliveries != 2 {
+		t.Fatalf("two copies of 1 MB: %+v, %v", res, err)
+	}
+	if _, err := env.d.Update(context.Background(), ids[2], SubscriptionPatch{Active: &on}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := env.d.Publish(context.Background(), Event{ID: "too-big", Type: "big", Data: data})
+	var tl *TooLargeError
+	if !errors.As(err, &tl) {
+		t.Fatalf("three copies of 1 MB: %v, want a TooLargeError", err)
+	}
+	if claimed, _ := env.st.Claimed(eventScope, "too-big"); claimed {
+		t.Fatal("the refused event's id was claimed")
+	}
+}
