@@ -25,13 +25,15 @@ func registerMetrics(ctx caddy.Context, a *App) {
 	registerOnce(reg, depthCollector)
 }
 
-// registerOnce registers c, tolerating a collector already registered by
+// registerOnce registers collectors, tolerating ones already registered by
 // another handler of the same config.
-func registerOnce(reg *prometheus.Registry, c prometheus.Collector) {
-	if err := reg.Register(c); err != nil {
-		var already prometheus.AlreadyRegisteredError
-		if !errors.As(err, &already) {
-			panic(err)
+func registerOnce(reg *prometheus.Registry, cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			var already prometheus.AlreadyRegisteredError
+			if !errors.As(err, &already) {
+				panic(err)
+			}
 		}
 	}
 }

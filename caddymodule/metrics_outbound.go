@@ -1,7 +1,6 @@
 package caddymodule
 
 import (
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,14 +56,7 @@ func initOutboundCollectors() {
 func registerOutboundMetrics(reg *prometheus.Registry) {
 	initOutboundCollectors()
 	c := &outboundCollectors
-	for _, col := range []prometheus.Collector{c.published, c.enqueued, c.deliveries, c.duration, c.subs} {
-		if err := reg.Register(col); err != nil {
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				panic(err)
-			}
-		}
-	}
+	registerOnce(reg, c.published, c.enqueued, c.deliveries, c.duration, c.subs)
 }
 
 // outboundMetrics implements outbound.Metrics on the process's collectors.

@@ -1,13 +1,10 @@
 package caddymodule
 
 import (
-	"errors"
 	"sync"
 	"time"
 
-	"github.com/caddyserver/caddy/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 
 	"github.com/hookgate/hookgate/receiver"
 )
@@ -54,17 +51,8 @@ func registerReceiverMetrics(reg *prometheus.Registry) {
 	if reg == nil {
 		return
 	}
-	for _, c := range []prometheus.Collector{
-		receiverCollectors.requests, receiverCollectors.ack,
-		receiverCollectors.forwards, receiverCollectors.gaps,
-	} {
-		if err := reg.Register(c); err != nil {
-			var already prometheus.AlreadyRegisteredError
-			if !errors.As(err, &already) {
-				caddy.Log().Error("registering webhook receiver metrics", zap.Error(err))
-			}
-		}
-	}
+	registerOnce(reg, receiverCollectors.requests, receiverCollectors.ack,
+		receiverCollectors.forwards, receiverCollectors.gaps)
 }
 
 // receiverMetrics implements receiver.Metrics on the collectors.

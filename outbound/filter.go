@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/hookgate/hookgate/jsonpointer"
 )
 
 // maxFilters bounds the entries of a subscription's filter.
@@ -14,8 +14,8 @@ const maxFilters = 50
 // condition is one compiled filter entry: the value at a JSON pointer into
 // the event's data must equal want.
 type condition struct {
-	tokens []string
-	want   any
+	pointer jsonpointer.Pointer
+	want    any
 }
 
 // compileFilter parses a subscription's filter: JSON pointers (RFC 6901)
@@ -32,7 +32,7 @@ func compileFilter(filter map[string]json.RawMessage) ([]condition, error) {
 	sort.Strings(pointers)
 	conds := make([]condition, 0, len(filter))
 	for _, p := range pointers {
-		tokens, err := parsePointer(p)
+		ptr, err := jsonpointer.Parse(p)
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: %w", p, err)
 		}
@@ -40,7 +40,7 @@ func compileFilter(filter map[string]json.RawMessage) ([]condition, error) {
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: value is not valid JSON: %w", p, err)
 		}
-		conds = append(conds, condition{tokens: tokens, want: want})
+		conds = append(conds, condition{pointer: ptr, want: want})
 	}
 	return conds, nil
 }
@@ -48,55 +48,10 @@ func compileFilter(filter map[string]json.RawMessage) ([]condition, error) {
 // matchFilter reports whether every condition holds for the decoded data.
 func matchFilter(conds []condition, data any) bool {
 	for _, c := range conds {
-		got, ok := resolvePointer(data, c.tokens)
+		got, ok := c.pointer.Lookup(data)
 		if !ok || !jsonEqual(got, c.want) {
 			return false
 		}
 	}
 	return true
-}
-
-// parsePointer splits a JSON pointer into its unescaped reference tokens.
-// "" is the whole document.
-func parsePointer(p string) ([]string, error) {
-	if p == "" {
-		return nil, nil
-	}
-	if !strings.HasPrefix(p, "/") {
-		return nil, fmt.Errorf("a JSON pointer must start with \"/\"")
-	}
-	parts := strings.Split(p[1:], "/")
-	for i, part := range parts {
-		for j := 0; j < len(part); j++ {
-			if part[j] == '~' && (j+1 == len(part) || (part[j+1] != '0' && part[j+1] != '1')) {
-				return nil, fmt.Errorf("\"~\" must be followed by 0 or 1 in a JSON pointer")
-			}
-		}
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")
-	}
-	return parts, nil
-}
-
-// resolvePointer returns the value the tokens point at, and false when it
-// does not exist.
-func resolvePointer(v any, tokens []string) (any, bool) {
-	for _, tok := range tokens {
-		switch node := v.(type) {
-		case map[string]any:
-			next, ok := node[tok]
-			if !ok {
-				return nil, false
-			}
-			v = next
-		case []any:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(node) || (len(tok) > 1 && tok[0] == '0') {
-				return nil, false
-			}
-			v = node[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
 }

@@ -26,7 +26,7 @@ func TestNewValidates(t *testing.T) {
 		{"relative forward_to", func(c *Config) { c.ForwardTo = "/hook" }, "must be an http:// or https:// URL"},
 		{"ftp forward_to", func(c *Config) { c.ForwardTo = "ftp://x/" }, "must be an http:// or https:// URL"},
 		{"bad dedupe", func(c *Config) { c.Dedupe = Dedupe{By: "json", Name: "id"} }, "must start with /"},
-		{"bad sequence", func(c *Config) { c.Sequence = "increment_id" }, "sequence: json pointer"},
+		{"bad sequence", func(c *Config) { c.Sequence = "increment_id" }, "sequence: JSON pointer"},
 		{"zero retry step", func(c *Config) { c.ForwardRetry = []time.Duration{time.Second, 0} }, "forward_retry durations must be positive"},
 		{"negative concurrency", func(c *Config) { c.ForwardConcurrency = -1 }, "forward_concurrency must be positive"},
 		{"ordered with concurrency", func(c *Config) { c.Ordered = true; c.ForwardConcurrency = 4 }, "ordered delivers one event at a time"},

@@ -1,0 +1,112 @@
+// Package jsonpointer parses RFC 6901 JSON pointers and looks them up in
+// decoded JSON documents. The receiver uses it for dedupe keys and sequence
+// numbers, the dispatcher for subscription filters.
+package jsonpointer
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Pointer is a parsed RFC 6901 JSON pointer, such as /Properties/NotificationId.
+// The empty pointer refers to the whole document.
+type Pointer struct {
+	text   string
+	tokens []string
+}
+
+// Parse parses an RFC 6901 JSON pointer. It must be empty or start with
+// "/", and "~" may only appear as "~0" (a literal "~") or "~1" (a literal "/").
+func Parse(s string) (Pointer, error) {
+	if s == "" {
+		return Pointer{}, nil
+	}
+	if s[0] != '/' {
+		return Pointer{}, fmt.Errorf("JSON pointer %q must start with /", s)
+	}
+	parts := strings.Split(s[1:], "/")
+	for i, p := range parts {
+		tok, err := unescapeToken(p)
+		if err != nil {
+			return Pointer{}, fmt.Errorf("JSON pointer %q: %w", s, err)
+		}
+		parts[i] = tok
+	}
+	return Pointer{text: s, tokens: parts}, nil
+}
+
+// unescapeToken turns ~1 into / and ~0 into ~, in that order as RFC 6901
+// requires, and rejects any other use of ~.
+func unescapeToken(p string) (string, error) {
+	if !strings.Contains(p, "~") {
+		return p, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] != '~' {
+			b.WriteByte(p[i])
+			continue
+		}
+		if i+1 >= len(p) || (p[i+1] != '0' && p[i+1] != '1') {
+			return "", errors.New("~ must be followed by 0 or 1")
+		}
+		if p[i+1] == '0' {
+			b.WriteByte('~')
+		} else {
+			b.WriteByte('/')
+		}
+		i++
+	}
+	return b.String(), nil
+}
+
+// String returns the pointer as it was written.
+func (p Pointer) String() string { return p.text }
+
+// Tokens returns the unescaped reference tokens.
+func (p Pointer) Tokens() []string { return append([]string(nil), p.tokens...) }
+
+// Lookup returns the value the pointer refers to in doc, a decoded JSON document
+// (objects as map[string]any, arrays as []any), and false when it refers to nothing.
+func (p Pointer) Lookup(doc any) (any, bool) {
+	cur := doc
+	for _, tok := range p.tokens {
+		switch v := cur.(type) {
+		case map[string]any:
+			next, ok := v[tok]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		case []any:
+			i, ok := arrayIndex(tok)
+			if !ok || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// arrayIndex parses an RFC 6901 array index: "0" or a decimal number without
+// leading zeros. "-" (the element after the last) never exists for a lookup.
+func arrayIndex(tok string) (int, bool) {
+	if tok == "" || (len(tok) > 1 && tok[0] == '0') {
+		return 0, false
+	}
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return 0, false
+		}
+	}
+	i, err := strconv.Atoi(tok)
+	if err != nil {
+		return 0, false
+	}
+	return i, true
+}
