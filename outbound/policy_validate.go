@@ -50,7 +50,7 @@ func (p Policy) Validate() error {
 	}
 	if b := p.Breaker; b != nil {
 		if b.Failures < 0 || b.Failures > maxBreakerFaults {
-			return fmt.Errorf("breaker failures must be between 0 (off) and %d, not %d", maxBreakerFaults, b.Failures)
+			return fmt.Errorf("breaker failures must be from 1 to %d, or 0 to turn the breaker off (breaker off in a Caddyfile), not %d", maxBreakerFaults, b.Failures)
 		}
 		if b.Failures > 0 {
 			if w := time.Duration(b.Window); w <= 0 || w > maxPause {
