@@ -1,12 +1,11 @@
 package outbound
 
 import (
-	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"syscall"
-	"time"
+
+	"github.com/hookgate/hookgate/delivery"
 )
 
 // dialGuard is a net.Dialer Control function that refuses loopback,
@@ -24,30 +23,11 @@ func dialGuard(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// newClient builds the HTTP client of deliveries: redirects are not
-// followed (a 3xx is the attempt's answer), no proxy from the environment
-// (it would bypass the dial guard), and, unless allowPrivate, every dial
-// passes dialGuard. Each attempt's timeout comes from its context.
+// newClient builds the HTTP client of deliveries (see delivery.NewClient);
+// unless allowPrivate, every dial passes dialGuard.
 func newClient(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		dialer.Control = dialGuard
+	if allowPrivate {
+		return delivery.NewClient(maxConcurrency, nil)
 	}
-	transport := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   maxConcurrency,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
-	}
-	return &http.Client{
-		Transport: transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
+	return delivery.NewClient(maxConcurrency, dialGuard)
 }

@@ -45,7 +45,7 @@ func (d *Dispatcher) deliver(ctx context.Context, job *store.Job) delivery.Resul
 	now := time.Now().UTC()
 	v2 := judge(pol, res, job.Attempt-p.RetryBase, now)
 	d.reg.stats.count(v2.outcome)
-	d.cfg.Metrics.DeliveryAttempted(v2.outcome, res.took)
+	d.cfg.Metrics.DeliveryAttempted(v2.outcome, res.Took)
 
 	entry := attemptEntry(job, &p, res, v2, now)
 	also := &store.Batch{}
@@ -96,13 +96,13 @@ func attemptEntry(job *store.Job, p *jobPayload, res response, v verdict, now ti
 		Attempt:        job.Attempt,
 		Outcome:        v.outcome,
 		AttemptedAt:    &at,
-		DurationMS:     res.took.Milliseconds(),
-		ResponseStatus: res.status,
+		DurationMS:     res.Took.Milliseconds(),
+		ResponseStatus: res.Status,
 	}
-	if len(res.body) > responseLogLimit {
-		a.Response = string(res.body[:responseLogLimit])
+	if len(res.Body) > responseLogLimit {
+		a.Response = string(res.Body[:responseLogLimit])
 	} else {
-		a.Response = string(res.body)
+		a.Response = string(res.Body)
 	}
 	if v.outcome != OutcomeSucceeded {
 		a.Error = v.detail

@@ -30,18 +30,18 @@ type verdict struct {
 // attempt counts the attempts since the delivery was created or last
 // retried by hand, this one included.
 func judge(pol Policy, res response, attempt int, now time.Time) verdict {
-	if text := pol.deleteOnBody(); text != "" && res.status != 0 &&
-		strings.Contains(strings.ToLower(string(res.body)), strings.ToLower(text)) {
-		return verdict{outcome: OutcomeDeleted, detail: fmt.Sprintf("HTTP %d: the response asked to unsubscribe", res.status)}
+	if text := pol.deleteOnBody(); text != "" && res.Status != 0 &&
+		strings.Contains(strings.ToLower(string(res.Body)), strings.ToLower(text)) {
+		return verdict{outcome: OutcomeDeleted, detail: fmt.Sprintf("HTTP %d: the response asked to unsubscribe", res.Status)}
 	}
 	detail := describe(res)
-	if res.err == nil && res.status >= 200 && res.status <= 299 {
-		if want := pol.successBodyWanted(); want != nil && !carries(res.body, want) {
-			detail = fmt.Sprintf("HTTP %d without the expected success body", res.status)
+	if res.Err == nil && res.Status >= 200 && res.Status <= 299 {
+		if want := pol.successBodyWanted(); want != nil && !carries(res.Body, want) {
+			detail = fmt.Sprintf("HTTP %d without the expected success body", res.Status)
 		} else {
 			return verdict{outcome: OutcomeSucceeded, detail: detail}
 		}
-	} else if res.status != 0 && slices.Contains(pol.DeactivateOnStatus, res.status) {
+	} else if res.Status != 0 && slices.Contains(pol.DeactivateOnStatus, res.Status) {
 		return verdict{outcome: OutcomeDeactivated, detail: detail}
 	}
 	step := attempt - 1
@@ -54,14 +54,14 @@ func judge(pol Policy, res response, attempt int, now time.Time) verdict {
 // describe summarizes a response: its status, or the error that stopped it.
 func describe(res response) string {
 	switch {
-	case res.err != nil && res.status != 0:
-		return fmt.Sprintf("HTTP %d, then %v", res.status, res.err)
-	case res.err != nil:
-		return res.err.Error()
-	case res.status >= 300 && res.status <= 399:
-		return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", res.status, http.StatusText(res.status))) + " (redirects are not followed)"
+	case res.Err != nil && res.Status != 0:
+		return fmt.Sprintf("HTTP %d, then %v", res.Status, res.Err)
+	case res.Err != nil:
+		return res.Err.Error()
+	case res.Status >= 300 && res.Status <= 399:
+		return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", res.Status, http.StatusText(res.Status))) + " (redirects are not followed)"
 	}
-	return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", res.status, http.StatusText(res.status)))
+	return strings.TrimSpace(fmt.Sprintf("HTTP %d %s", res.Status, http.StatusText(res.Status)))
 }
 
 // carries reports whether a response body is JSON that carries want.

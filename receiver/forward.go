@@ -1,14 +1,8 @@
 package receiver
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -21,31 +15,6 @@ import (
 // maxDrain is how much of the app's response body is read (and discarded) so
 // the connection can be reused.
 const maxDrain = 64 << 10
-
-// newForwardClient returns the HTTP client that forwards events to the app.
-// It never follows redirects: a 3xx is a failure, since following it would
-// turn the POST into a GET without the event.
-func newForwardClient(concurrency int) *http.Client {
-	tr := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
-			Timeout:   10 * time.Second,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          concurrency,
-		MaxIdleConnsPerHost:   concurrency,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
-	return &http.Client{
-		Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse
-		},
-	}
-}
 
 // Target is the forwarder that the delivery engine runs over the queue: up
 // to forward_concurrency attempts at once, or one at a time in arrival order
@@ -132,37 +101,17 @@ func (r *Receiver) retryDelay(n int) time.Duration {
 
 // post sends the event to the app once. Any 2xx is success.
 func (r *Receiver) post(ctx context.Context, id string, attempt int, p *payload) error {
-	ctx, cancel := context.WithTimeout(ctx, r.forwardTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.forwardTo, bytes.NewReader(p.Body))
-	if err != nil {
-		return fmt.Errorf("building the request: %w", err)
+	h := ForwardHeader(p.Header)
+	h.Set(HeaderGatewayID, id)
+	h.Set(HeaderAttempt, strconv.Itoa(attempt))
+	h.Set(HeaderVerified, p.Verified)
+	res := delivery.Post(ctx, r.client, r.forwardTo, h, p.Body, r.forwardTimeout, maxDrain)
+	switch {
+	case res.Err != nil && res.Status == 0:
+		return fmt.Errorf("posting to the app: %w", res.Err)
+	case res.Status < 200 || res.Status > 299:
+		return fmt.Errorf("app answered %d", res.Status)
 	}
-	req.Header = ForwardHeader(p.Header)
-	req.Header.Set(HeaderGatewayID, id)
-	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
-	req.Header.Set(HeaderVerified, p.Verified)
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return r.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("app answered %d", resp.StatusCode)
-	}
+	// A 2xx whose body was cut short still means the app took the event.
 	return nil
-}
-
-// transportError describes a failed exchange without the URL, whose query
-// or user info may hold a credential.
-func (r *Receiver) transportError(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("app did not answer within forward_timeout (%s)", r.forwardTimeout)
-	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err
-	}
-	return fmt.Errorf("posting to the app: %w", err)
 }

@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/hookgate/hookgate/delivery"
 	"github.com/hookgate/hookgate/signing"
 	"github.com/hookgate/hookgate/store"
 )
@@ -231,7 +232,7 @@ func New(cfg Config, st store.Store, kick func(queue string), m Metrics, logger 
 	case r.concurrency == 0:
 		r.concurrency = DefaultForwardConcurrency
 	}
-	r.client = newForwardClient(r.concurrency)
+	r.client = delivery.NewClient(r.concurrency, nil)
 
 	if r.ackStatus == 0 {
 		r.ackStatus = DefaultAckStatus
