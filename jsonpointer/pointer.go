@@ -4,8 +4,11 @@
 package jsonpointer
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -109,4 +112,19 @@ func arrayIndex(tok string) (int, bool) {
 		return 0, false
 	}
 	return i, true
+}
+
+// Decode decodes exactly one JSON document for Lookup, keeping numbers as
+// json.Number so their text (and exact value) is preserved.
+func Decode(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("data after the top-level value")
+	}
+	return doc, nil
 }

@@ -36,7 +36,7 @@ func compileFilter(filter map[string]json.RawMessage) ([]condition, error) {
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: %w", p, err)
 		}
-		want, err := decodeJSON(filter[p])
+		want, err := jsonpointer.Decode(filter[p])
 		if err != nil {
 			return nil, fmt.Errorf("filter %q: value is not valid JSON: %w", p, err)
 		}

@@ -3,6 +3,8 @@ package outbound
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/hookgate/hookgate/jsonpointer"
 )
 
 func TestFilterMatch(t *testing.T) {
@@ -32,7 +34,7 @@ func TestFilterMatch(t *testing.T) {
 		{"object equality", `{"/Order": {"Number": "RP-101", "a/b": true, "m~n": null}}`, true},
 		{"object with a key less", `{"/Order": {"Number": "RP-101"}}`, false},
 	}
-	doc, err := decodeJSON([]byte(data))
+	doc, err := jsonpointer.Decode([]byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,25 +1,9 @@
 package outbound
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"math/big"
 )
-
-// decodeJSON decodes one JSON value keeping numbers exact (json.Number).
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("more than one JSON value")
-	}
-	return v, nil
-}
 
 // jsonEqual reports whether two decoded JSON values are equal. Numbers are
 // equal when their values are (1, 1.0 and 1e0 are the same number); objects

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/hookgate/hookgate/jsonpointer"
 	"github.com/hookgate/hookgate/store"
 )
 
@@ -121,7 +122,7 @@ func (d *Dispatcher) fanOut(ev *Event, now time.Time) ([]*store.Job, []store.Rec
 		if len(v.conds) > 0 {
 			if !decoded {
 				var err error
-				if data, err = decodeJSON(ev.Data); err != nil {
+				if data, err = jsonpointer.Decode(ev.Data); err != nil {
 					return nil, nil, invalid("data is not valid JSON: %v", err)
 				}
 				decoded = true

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hookgate/hookgate/jsonpointer"
 )
 
 // verdict is what the delivery rules make of one attempt.
@@ -66,11 +68,11 @@ func describe(res response) string {
 
 // carries reports whether a response body is JSON that carries want.
 func carries(body []byte, want []byte) bool {
-	w, err := decodeJSON(want)
+	w, err := jsonpointer.Decode(want)
 	if err != nil {
 		return false
 	}
-	g, err := decodeJSON(body)
+	g, err := jsonpointer.Decode(body)
 	if err != nil {
 		return false
 	}

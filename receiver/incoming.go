@@ -2,6 +2,8 @@ package receiver
 
 import (
 	"net/http"
+
+	"github.com/hookgate/hookgate/jsonpointer"
 )
 
 // incoming is a provider's request once its body is read: what the dedupe and
@@ -19,7 +21,7 @@ type incoming struct {
 // looked for when the body is not JSON or p refers to nothing.
 func (ev *incoming) value(p Pointer, what string) (any, error) {
 	if !ev.decoded {
-		ev.doc, ev.docErr = DecodeJSON(ev.body)
+		ev.doc, ev.docErr = jsonpointer.Decode(ev.body)
 		ev.decoded = true
 	}
 	if ev.docErr != nil {

@@ -1,12 +1,10 @@
 package receiver
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"github.com/hookgate/hookgate/jsonpointer"
-	"io"
 	"strconv"
+
+	"github.com/hookgate/hookgate/jsonpointer"
 )
 
 // Pointer is an RFC 6901 JSON pointer, such as /Properties/NotificationId.
@@ -14,21 +12,6 @@ type Pointer = jsonpointer.Pointer
 
 // ParsePointer parses an RFC 6901 JSON pointer.
 func ParsePointer(s string) (Pointer, error) { return jsonpointer.Parse(s) }
-
-// DecodeJSON decodes exactly one JSON value, keeping numbers as json.Number so
-// their text is preserved.
-func DecodeJSON(body []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("data after the top-level value")
-	}
-	return doc, nil
-}
 
 // RenderValue renders a JSON value canonically as a key: a string as itself, a
 // number as its JSON text, true and false as words, and an object or array as
