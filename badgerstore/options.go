@@ -97,8 +97,11 @@ const (
 // badgerOptions translates Options into Badger's options.
 func (o Options) badgerOptions(log *zap.Logger) badger.Options {
 	return badger.DefaultOptions(o.Dir).
-		// The writer syncs itself (see Store.durability).
-		WithSyncWrites(false).
+		// Badger syncs its value log and memtable log on each commit.
+		// (Syncing from the writer with db.Sync instead would leave a gap:
+		// it syncs only the active memtable's log, not one rotated out but
+		// not yet flushed.)
+		WithSyncWrites(o.Durability == Fsync).
 		WithLogger(badgerLogger{l: log}).
 		WithMemTableSize(memTableSize).
 		WithNumMemtables(numMemtables).

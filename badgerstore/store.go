@@ -21,10 +21,8 @@ type Store struct {
 	dir  string
 	log  *zap.Logger
 	reqs chan *request
-	// durability is a Durability; a reload may change it while the
-	// database stays open, so Badger itself never syncs (SyncWrites is
-	// off) and the writer syncs after each commit when it is Fsync.
-	durability atomic.Int32
+	// durability is fixed when the database opens (Badger's SyncWrites).
+	durability Durability
 
 	// closeMu is held for reading by every operation that touches the
 	// database and for writing by Close, so Close waits for operations
@@ -73,7 +71,7 @@ func Open(opts Options) (*Store, error) {
 		gcStop:     make(chan struct{}),
 		gcDone:     make(chan struct{}),
 	}
-	s.durability.Store(int32(opts.Durability))
+	s.durability = opts.Durability
 	s.space = spaceGuard{dir: opts.Dir, minFree: opts.MinFreeBytes}
 	if s.space.minFree == 0 {
 		s.space.minFree = minFreeBytes
@@ -131,8 +129,9 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// SetDurability changes when later Writes count as done. A config reload
-// that keeps the database open uses it to apply a new durability setting.
-func (s *Store) SetDurability(d Durability) {
-	s.durability.Store(int32(d))
+// Durability returns the durability the database was opened with. It is
+// fixed until the database closes: a config reload that shares the open
+// database cannot change it.
+func (s *Store) Durability() Durability {
+	return s.durability
 }

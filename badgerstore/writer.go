@@ -198,27 +198,16 @@ func (c *committer) commit(txn *badger.Txn, reqs []*request) {
 	if c.commitTxn != nil {
 		commit = c.commitTxn
 	}
-	err := commit(txn)
-	if err != nil {
+	if err := commit(txn); err != nil {
 		txn.Discard()
 		err = fmt.Errorf("badgerstore: commit: %w", err)
-	} else {
-		// Committed data is visible whether or not the sync succeeds,
-		// so memory follows it; but a write that is not durable is not
-		// reported as done.
-		c.s.applyEffects(&c.fx)
-		if Durability(c.s.durability.Load()) == Fsync {
-			if serr := c.s.db.Sync(); serr != nil {
-				err = fmt.Errorf("badgerstore: sync: %w", serr)
-			}
-		}
-	}
-	if err != nil {
 		for _, r := range reqs {
 			if r.err == nil {
 				r.err = err
 			}
 		}
+	} else {
+		c.s.applyEffects(&c.fx)
 	}
 	c.fx.reset()
 	for _, r := range reqs {

@@ -46,8 +46,9 @@ func activeApp(t *testing.T) *App {
 }
 
 // TestAppReloadSharesStore loads a config, writes through its store, reloads
-// twice on the same storage_dir (switching durability), and still sees the
-// data through the same open database. Then it moves to another directory
+// twice on the same storage_dir (with a different durability setting, which
+// must not make it open a second database), and still sees the data through
+// the same open database. Then it moves to another directory
 // and checks the first database was closed (its lock released) with the
 // data on disk.
 func TestAppReloadSharesStore(t *testing.T) {

@@ -41,8 +41,9 @@ func openStore(dir, durability string, logger *zap.Logger) (*badgerstore.Store, 
 		return nil, "", fmt.Errorf("webhooks: %w", err)
 	}
 	st := val.(pooledStore).Store
-	if loaded {
-		st.SetDurability(d)
+	if loaded && st.Durability() != d {
+		logger.Warn("durability change takes effect when Caddy restarts: the open store keeps its setting across reloads",
+			zap.String("storage_dir", key), zap.Stringer("open_with", st.Durability()), zap.Stringer("configured", d))
 	}
 	return st, key, nil
 }
