@@ -140,6 +140,13 @@ func (r *runner) drain() {
 }
 
 // attempt delivers one job and durably records its outcome.
+//
+// With a concurrency above 1 the slot is freed as soon as the target has
+// answered, and the outcome is written while the next attempt runs: the
+// job stays leased until the write lands, so it is not attempted twice,
+// and a queue's throughput is not capped at concurrency divided by the
+// time of one sync. An ordered queue (concurrency 1) frees its slot only
+// after the write, so a failed write cannot let a later job overtake.
 func (r *runner) attempt(job *store.Job) {
 	e := r.engine
 	res := r.target.Deliver(e.workCtx, job)
@@ -150,6 +157,22 @@ func (r *runner) attempt(job *store.Job) {
 		return
 	}
 	r.raiseHold(res.HoldUntil)
+	if r.target.Concurrency == 1 {
+		r.record(job, res)
+		r.finished <- struct{}{}
+		return
+	}
+	e.wg.Add(1) // Stop waits for the write
+	r.finished <- struct{}{}
+	r.record(job, res)
+	e.wg.Done()
+}
+
+// record writes an attempt's outcome (with the target's own records) in
+// one durable batch. A failed write releases the job and holds the queue
+// briefly, so the job is attempted again rather than lost.
+func (r *runner) record(job *store.Job, res Result) {
+	e := r.engine
 	b := res.Also
 	if b == nil {
 		b = &store.Batch{}
@@ -170,5 +193,4 @@ func (r *runner) attempt(job *store.Job) {
 		r.raiseHold(time.Now().Add(storeRetry))
 		e.Store.Release(job)
 	}
-	r.finished <- struct{}{}
 }
