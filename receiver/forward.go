@@ -101,7 +101,8 @@ func (r *Receiver) retryDelay(n int) time.Duration {
 
 // post sends the event to the app once. Any 2xx is success.
 func (r *Receiver) post(ctx context.Context, id string, attempt int, p *payload) error {
-	h := ForwardHeader(p.Header)
+	// p.Header was filtered by ForwardHeader when the event was stored.
+	h := p.Header.Clone()
 	h.Set(HeaderGatewayID, id)
 	h.Set(HeaderAttempt, strconv.Itoa(attempt))
 	h.Set(HeaderVerified, p.Verified)

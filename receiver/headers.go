@@ -36,19 +36,26 @@ var hopByHop = []string{
 	"Host",
 }
 
+// dropped holds, lower-cased, the headers never forwarded: hop-by-hop
+// headers and hookgate's own, which a provider must not be able to forge.
+var dropped = func() map[string]bool {
+	m := make(map[string]bool, len(hopByHop)+4)
+	for _, name := range hopByHop {
+		m[strings.ToLower(name)] = true
+	}
+	for _, name := range []string{HeaderGatewayID, HeaderAttempt, HeaderVerified, HeaderDuplicate} {
+		m[strings.ToLower(name)] = true
+	}
+	return m
+}()
+
 // ForwardHeader returns the headers of a provider's request that are passed
 // on to the app: all of them except hop-by-hop headers (including any that
 // the Connection header names) and hookgate's own Webhook-Gateway-*,
 // Webhook-Attempt, Webhook-Verified and Webhook-Duplicate, which a provider
 // must not be able to forge. The input is not modified.
 func ForwardHeader(in http.Header) http.Header {
-	drop := make(map[string]bool, len(hopByHop)+8)
-	for _, name := range hopByHop {
-		drop[strings.ToLower(name)] = true
-	}
-	for _, name := range []string{HeaderGatewayID, HeaderAttempt, HeaderVerified, HeaderDuplicate} {
-		drop[strings.ToLower(name)] = true
-	}
+	var named map[string]bool // headers the Connection header names
 	for key, values := range in {
 		if !strings.EqualFold(key, "Connection") {
 			continue
@@ -56,14 +63,17 @@ func ForwardHeader(in http.Header) http.Header {
 		for _, v := range values {
 			for name := range strings.SplitSeq(v, ",") {
 				if name = strings.TrimSpace(name); name != "" {
-					drop[strings.ToLower(name)] = true
+					if named == nil {
+						named = make(map[string]bool)
+					}
+					named[strings.ToLower(name)] = true
 				}
 			}
 		}
 	}
 	out := make(http.Header, len(in))
 	for key, values := range in {
-		if !drop[strings.ToLower(key)] {
+		if lower := strings.ToLower(key); !dropped[lower] && !named[lower] {
 			out[key] = append([]string(nil), values...)
 		}
 	}
