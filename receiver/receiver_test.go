@@ -114,7 +114,7 @@ func TestPayloadRoundTrip(t *testing.T) {
 		strings.Join(out.Header["X-A"], ",") != "1,2" || out.LastError != in.LastError {
 		t.Fatalf("round trip changed the payload: %+v", out)
 	}
-	for _, bad := range []string{``, `{`, `{"v":2}`, `[]`} {
+	for _, bad := range []string{``, `{`, `{"v":2}`, `[]`, "\x02", "\x02\x05{}", "\x02\x02{x", "\x01\x02{}"} {
 		if _, err := decodePayload([]byte(bad)); err == nil {
 			t.Errorf("decodePayload(%q) succeeded", bad)
 		}
