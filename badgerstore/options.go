@@ -69,10 +69,10 @@ const (
 	// of recently written keys, still in memtables, so a small cache is
 	// enough.
 	blockCacheSize = 8 << 20
-	// indexCacheSize makes Badger cache table indexes and bloom filters
-	// instead of keeping all of them in memory, so RSS stays flat as the
-	// store grows.
-	indexCacheSize = 8 << 20
+	// indexCacheSize is 0: Badger uses an index cache only for encrypted
+	// tables (it reads indexes of plain tables from their memory map), so
+	// a cache would only cost its own bookkeeping.
+	indexCacheSize = 0
 	// baseTableSize is the size of SSTables at L0 and L1.
 	baseTableSize = 2 << 20
 	// valueLogFileSize keeps each value-log file small so value-log GC
