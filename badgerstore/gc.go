@@ -12,18 +12,47 @@ import (
 // garbage.
 const gcDiscardRatio = 0.5
 
-// runGC collects value-log garbage every interval until Close.
-func (s *Store) runGC(interval time.Duration) {
+// runMaintenance collects value-log garbage every interval and trims the
+// store's resident mapped pages every trimInterval until Close.
+func (s *Store) runMaintenance(interval time.Duration) {
 	defer close(s.gcDone)
-	t := time.NewTicker(interval)
-	defer t.Stop()
+	gc := time.NewTicker(interval)
+	defer gc.Stop()
+	trim := time.NewTicker(trimInterval)
+	defer trim.Stop()
 	for {
 		select {
 		case <-s.gcStop:
 			return
-		case <-t.C:
+		case <-gc.C:
 			s.collectGarbage()
+		case <-trim.C:
+			s.trim()
 		}
+	}
+}
+
+// trim runs trimMapped and logs what it did; after an error it stops
+// trying, since the cause (an old kernel, no /proc) will not go away.
+func (s *Store) trim() {
+	if s.trimOff {
+		return
+	}
+	resident, trimmed, err := s.trimMapped(mappedBudget)
+	if err != nil {
+		s.trimOff = true
+		if errors.Is(err, errTrimUnsupported) {
+			s.log.Info("badgerstore: the store's memory-mapped pages stay in RSS until the kernel reclaims them",
+				zap.String("dir", s.dir), zap.Error(err))
+			return
+		}
+		s.log.Warn("badgerstore: cannot page out the store's memory maps; its files' pages stay in RSS",
+			zap.String("dir", s.dir), zap.Error(err))
+		return
+	}
+	if trimmed {
+		s.log.Debug("badgerstore: paged out memory-mapped store files",
+			zap.String("dir", s.dir), zap.Int64("resident_bytes", resident))
 	}
 }
 

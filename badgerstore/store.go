@@ -17,10 +17,16 @@ var _ store.Store = (*Store)(nil)
 
 // Store implements store.Store on an embedded Badger database.
 type Store struct {
-	db   *badger.DB
-	dir  string
-	log  *zap.Logger
-	reqs chan *request
+	db  *badger.DB
+	dir string
+	// absDir is dir as /proc/self/maps names it: absolute, clean and
+	// with symlinks resolved.
+	absDir string
+	// trimOff is set once trimming failed; only the maintenance
+	// goroutine reads or writes it.
+	trimOff bool
+	log     *zap.Logger
+	reqs    chan *request
 	// durability is fixed when the database opens (Badger's SyncWrites).
 	durability Durability
 
@@ -72,6 +78,7 @@ func Open(opts Options) (*Store, error) {
 		gcDone:     make(chan struct{}),
 	}
 	s.durability = opts.Durability
+	s.absDir = resolvedDir(opts.Dir)
 	s.space = spaceGuard{dir: opts.Dir, minFree: opts.MinFreeBytes}
 	if s.space.minFree == 0 {
 		s.space.minFree = minFreeBytes
@@ -87,7 +94,7 @@ func Open(opts Options) (*Store, error) {
 	log.Debug("badgerstore: counted queued jobs", zap.String("dir", opts.Dir),
 		zap.Int("queues", len(s.queues.m)), zap.Duration("took", time.Since(start)))
 	go s.runWriter()
-	go s.runGC(gcInterval)
+	go s.runMaintenance(gcInterval)
 	return s, nil
 }
 
