@@ -241,3 +241,72 @@ func TestEngineStopReleasesAndNextEngineTakesOver(t *testing.T) {
 		waitFor(t, "empty queue", func() bool { d, _ := st.Depth("t/r"); return d == 0 })
 	}
 }
+
+// countingStore counts Lease calls on a real store.
+type countingStore struct {
+	store.Store
+	leases atomic.Int32
+}
+
+func (c *countingStore) Lease(queue string, now time.Time, max int) ([]*store.Job, error) {
+	c.leases.Add(1)
+	return c.Store.Lease(queue, now, max)
+}
+
+func TestEngineLeasesAheadInBatches(t *testing.T) {
+	st := &countingStore{Store: openStore(t)}
+	const n, conc = 256, 4
+	ids := enqueue(t, st, "t/batch", n)
+	var delivered atomic.Int32
+	startEngine(t, st, map[string]Target{"t/batch": {Concurrency: conc, Deliver: func(ctx context.Context, j *store.Job) Result {
+		delivered.Add(1)
+		return Result{Outcome: Succeeded}
+	}}})
+	waitFor(t, "all delivered", func() bool { d, _ := st.Depth("t/batch"); return d == 0 })
+	if got := int(delivered.Load()); got != len(ids) {
+		t.Fatalf("delivered %d, want %d", got, len(ids))
+	}
+	// One lease per attempt would be n; batches of 4×concurrency need
+	// n/16, plus the leases that found the queue empty.
+	if got := int(st.leases.Load()); got > n/conc {
+		t.Fatalf("%d leases for %d jobs at concurrency %d; want at most %d", got, n, conc, n/conc)
+	}
+}
+
+func TestEngineStopReleasesJobsLeasedAhead(t *testing.T) {
+	st := openStore(t)
+	enqueue(t, st, "t/ahead", 20)
+	started := make(chan struct{}, 20)
+	first := &Engine{Store: st, Prefix: "t/", Grace: 50 * time.Millisecond, Resolve: func(string) (Target, bool) {
+		// concurrency 2 leases 8 at once: 2 hang in flight, 6 wait ahead
+		return Target{Concurrency: 2, Deliver: func(ctx context.Context, j *store.Job) Result {
+			started <- struct{}{}
+			<-ctx.Done()
+			return Result{Outcome: Retry}
+		}}, true
+	}}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	<-started
+	first.Stop()
+	seen := map[string]int{}
+	var mu sync.Mutex
+	startEngine(t, st, map[string]Target{"t/ahead": {Concurrency: 4, Deliver: func(ctx context.Context, j *store.Job) Result {
+		mu.Lock()
+		seen[j.ID]++
+		mu.Unlock()
+		return Result{Outcome: Succeeded}
+	}}})
+	waitFor(t, "all 20 delivered by the second engine", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(seen) == 20
+	})
+	for id, c := range seen {
+		if c != 1 {
+			t.Fatalf("job %s delivered %d times", id, c)
+		}
+	}
+}

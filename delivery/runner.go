@@ -13,6 +13,9 @@ import (
 // idleExit is how long a runner with an empty queue stays before it exits.
 const idleExit = time.Minute
 
+// maxLeaseBatch bounds the jobs one runner leases ahead of its attempts.
+const maxLeaseBatch = 64
+
 // storeRetry is the pause after a store error before the runner tries again.
 const storeRetry = time.Second
 
@@ -53,27 +56,41 @@ func (r *runner) run() {
 	r.finished = make(chan struct{}, r.target.Concurrency)
 	notify := e.Store.Notify(r.queue)
 	idleSince := time.Now()
+	// ahead holds jobs leased in one batch but not attempted yet, in
+	// queue order: one scan of the store serves several attempts.
+	var ahead []*store.Job
+	defer func() { e.Store.Release(ahead...) }()
 	for {
 		now := time.Now()
 		wait := time.Duration(-1) // -1: until an event
 		held := r.heldUntil(now)
 
 		if held.After(now) {
+			// A hold may mean the head of an ordered queue failed and
+			// stays first: give back what was leased behind it, so
+			// the next lease starts from the store's order again.
+			e.Store.Release(ahead...)
+			ahead = nil
 			wait = held.Sub(now)
 		} else if free := r.target.Concurrency - r.inflight; free > 0 && e.leaseCtx.Err() == nil {
-			jobs, err := e.Store.Lease(r.queue, now, free)
-			if err != nil {
-				e.Logger.Error("leasing jobs", zap.String("queue", r.queue), zap.Error(err))
-				wait = storeRetry
+			var err error
+			if len(ahead) == 0 {
+				ahead, err = e.Store.Lease(r.queue, now, max(free, r.leaseBatch()))
+				if err != nil {
+					e.Logger.Error("leasing jobs", zap.String("queue", r.queue), zap.Error(err))
+					wait = storeRetry
+				}
 			}
-			for _, job := range jobs {
+			n := min(free, len(ahead))
+			for _, job := range ahead[:n] {
 				r.inflight++
 				go r.attempt(job)
 			}
-			if len(jobs) > 0 {
+			ahead = ahead[n:]
+			if n > 0 {
 				idleSince = now
 			}
-			if len(jobs) == free {
+			if n == free {
 				wait = -1 // full: wait for a completion
 			} else if err == nil {
 				next, ok, err := e.Store.NextReady(r.queue)
@@ -91,6 +108,8 @@ func (r *runner) run() {
 			}
 		}
 		if e.leaseCtx.Err() != nil {
+			e.Store.Release(ahead...)
+			ahead = nil
 			r.drain()
 			return
 		}
@@ -117,6 +136,14 @@ func (r *runner) run() {
 			t.Stop()
 		}
 	}
+}
+
+// leaseBatch is how many jobs one lease asks for: a few rounds of the
+// target's concurrency, so a busy queue is scanned once per batch rather
+// than once per attempt, and at most maxLeaseBatch, which bounds the
+// payloads a runner keeps in memory.
+func (r *runner) leaseBatch() int {
+	return min(4*r.target.Concurrency, maxLeaseBatch)
 }
 
 // heldUntil is the later of the failure hold and the target's own hold.
