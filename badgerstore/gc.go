@@ -38,7 +38,7 @@ func (s *Store) trim() {
 	if s.trimOff {
 		return
 	}
-	resident, trimmed, err := s.trimMapped(mappedBudget)
+	resident, trimmed, err := s.trimMapped(logBudget, tableBudget)
 	if err != nil {
 		s.trimOff = true
 		if errors.Is(err, errTrimUnsupported) {

@@ -3,13 +3,9 @@ package badgerstore
 import (
 	"fmt"
 	"os"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
-
-// pageSize is the unit of mincore's answer.
-var pageSize = uintptr(os.Getpagesize())
 
 // startWriteback asks the kernel to start writing the dirty pages of the
 // mapped files to disk, without waiting. MADV_PAGEOUT skips dirty pages, and
@@ -32,50 +28,55 @@ func startWriteback(ms []mapping) {
 	}
 }
 
-// trimMapped pages the store's mappings out when more than budget bytes
-// of them are resident. It returns the resident bytes it found and
-// whether it paged out. MADV_PAGEOUT (Linux 5.4) never discards data: it
-// drops clean pages and leaves dirty ones, and a range that was unmapped and
-// reused since /proc/self/maps was read is at worst paged out too, so the
-// race with Badger closing a file is harmless.
-func (s *Store) trimMapped(budget int64) (int64, bool, error) {
-	maps, err := os.ReadFile("/proc/self/maps")
+// trimMapped pages out the store's log mappings when more than logBudget
+// bytes of them are resident in this process, and its table mappings when
+// more than tableBudget are. It returns the resident bytes it found and
+// whether it paged anything out. Residency comes from /proc/self/smaps,
+// which counts the pages mapped into the process (what RSS counts), not
+// the page cache, which also holds the kernel's readahead. MADV_PAGEOUT
+// (Linux 5.4) never discards data: it drops clean pages and leaves dirty
+// ones, and a range that was unmapped and reused since smaps was read is
+// at worst paged out too, so the race with Badger closing a file is
+// harmless.
+func (s *Store) trimMapped(logBudget, tableBudget int64) (int64, bool, error) {
+	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		return 0, false, err
 	}
-	ms := storeMappings(maps, s.absDir)
-	var resident int64
-	var vec []byte
-	for _, m := range ms {
-		n := int((m.end - m.start + pageSize - 1) / pageSize)
-		if cap(vec) < n {
-			vec = make([]byte, n)
-		}
-		vec = vec[:n]
-		_, _, errno := unix.Syscall(unix.SYS_MINCORE, m.start, m.end-m.start, uintptr(unsafe.Pointer(&vec[0])))
-		if errno != 0 {
-			continue // unmapped since maps was read
-		}
-		for _, v := range vec {
-			resident += int64(v & 1)
+	var logs, tables []mapping
+	var logBytes, tableBytes int64
+	for _, m := range storeMappings(smaps, s.absDir) {
+		if isTable(m.path) {
+			tables, tableBytes = append(tables, m), tableBytes+m.resident
+		} else {
+			logs, logBytes = append(logs, m), logBytes+m.resident
 		}
 	}
-	resident *= int64(pageSize)
-	if resident <= budget {
-		return resident, false, nil
+	var out []mapping
+	if logBytes > logBudget {
+		out = append(out, logs...)
+	}
+	if tableBytes > tableBudget {
+		out = append(out, tables...)
+	}
+	if len(out) == 0 {
+		return logBytes + tableBytes, false, nil
 	}
 	if s.durability == Process {
-		startWriteback(ms)
+		startWriteback(out)
 	}
-	for _, m := range ms {
+	for _, m := range out {
+		if m.resident == 0 {
+			continue
+		}
 		_, _, errno := unix.Syscall(unix.SYS_MADVISE, m.start, m.end-m.start, unix.MADV_PAGEOUT)
 		switch {
 		case errno == 0, errno == unix.ENOMEM: // ENOMEM: unmapped meanwhile
 		case errno == unix.EINVAL:
-			return resident, false, fmt.Errorf("%w: madvise MADV_PAGEOUT needs Linux 5.4", errTrimUnsupported)
+			return logBytes + tableBytes, false, fmt.Errorf("%w: madvise MADV_PAGEOUT needs Linux 5.4", errTrimUnsupported)
 		default:
-			return resident, false, errno
+			return logBytes + tableBytes, false, errno
 		}
 	}
-	return resident, true, nil
+	return logBytes + tableBytes, true, nil
 }

@@ -39,7 +39,7 @@ func TestTrimMappedPagesOutAndKeepsData(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			before, trimmed, err := s.trimMapped(1 << 40)
+			before, trimmed, err := s.trimMapped(1<<40, 1<<40)
 			if err != nil || trimmed {
 				t.Fatalf("measuring: trimmed %v, err %v", trimmed, err)
 			}
@@ -49,17 +49,17 @@ func TestTrimMappedPagesOutAndKeepsData(t *testing.T) {
 			// Pages still in another CPU's LRU batch or under
 			// writeback are skipped; later rounds get them.
 			after := before
-			for round := 0; round < 50 && after > mappedBudget; round++ {
-				if _, trimmed, err = s.trimMapped(mappedBudget); err != nil || !trimmed {
+			for round := 0; round < 50 && after > logBudget; round++ {
+				if _, trimmed, err = s.trimMapped(logBudget, tableBudget); err != nil || !trimmed {
 					t.Fatalf("trimming: trimmed %v, err %v", trimmed, err)
 				}
 				time.Sleep(20 * time.Millisecond)
-				if after, _, err = s.trimMapped(1 << 40); err != nil {
+				if after, _, err = s.trimMapped(1<<40, 1<<40); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if after > mappedBudget {
-				t.Fatalf("resident %d bytes before trimming, still %d after 50 rounds; want at most %d", before, after, mappedBudget)
+			if after > logBudget {
+				t.Fatalf("resident %d bytes before trimming, still %d after 50 rounds; want at most %d", before, after, logBudget)
 			}
 			checkPayloads(t, s, n, payload)
 			if err := s.Close(); err != nil {

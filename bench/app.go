@@ -104,14 +104,28 @@ func (t *Tally) WaitFor(acked []string, limit time.Duration) bool {
 	for _, id := range acked {
 		set[id] = struct{}{}
 	}
+	scanned := -1 // Distinct at the last scan; -1: none yet
 	for {
-		t.mu.Lock()
-		for id := range set {
-			if t.byEvent[id] > 0 {
-				delete(set, id)
+		// Until as many new distinct events arrived since the last scan
+		// as are still awaited, some are surely missing: skip the scan,
+		// which holds the lock the app's handler needs (with a million
+		// ids it would throttle the very drain it waits for). Scan in
+		// chunks for the same reason.
+		if d := t.Distinct(); scanned < 0 || d-scanned >= len(set) {
+			scanned = d
+			n := 0
+			t.mu.Lock()
+			for id := range set {
+				if t.byEvent[id] > 0 {
+					delete(set, id)
+				}
+				if n++; n%10000 == 0 {
+					t.mu.Unlock()
+					t.mu.Lock()
+				}
 			}
+			t.mu.Unlock()
 		}
-		t.mu.Unlock()
 		if len(set) == 0 {
 			return true
 		}

@@ -75,6 +75,7 @@ type CaddyOpts struct {
 	ForwardConc    int
 	NoPrivate      bool // leave allow_private_targets off
 	ExtraReceivers string
+	Plain          bool // only /health and /respond: no webhooks app (the memory reference)
 }
 
 var caddyfileTmpl = template.Must(template.New("cf").Parse(`{
@@ -88,6 +89,7 @@ var caddyfileTmpl = template.Must(template.New("cf").Parse(`{
 			read_body {{.ReadBody}}
 		}
 	}
+{{- if not .Plain}}
 	webhooks {
 		storage_dir {{.StorageDir}}
 		durability {{.Durability}}
@@ -100,6 +102,7 @@ var caddyfileTmpl = template.Must(template.New("cf").Parse(`{
 		}
 {{- end}}
 	}
+{{- end}}
 }
 
 http://127.0.0.1:{{.HTTPPort}} {
@@ -109,6 +112,7 @@ http://127.0.0.1:{{.HTTPPort}} {
 	handle /respond {
 		respond ` + "`" + `{"Success": true}` + "`" + ` 200
 	}
+{{- if not .Plain}}
 	handle /in/ms {
 		webhook_receiver ms {
 			verify ms_signature ` + msSecret + `
@@ -154,6 +158,7 @@ http://127.0.0.1:{{.HTTPPort}} {
 	handle_path /webhooks/* {
 		webhook_api
 	}
+{{- end}}
 }
 `))
 
