@@ -38,7 +38,24 @@ func (s *Store) trim() {
 	if s.trimOff {
 		return
 	}
-	resident, trimmed, err := s.trimMapped(logBudget, tableBudget)
+	// Reading smaps walks every mapping's page tables (milliseconds in a
+	// large process); statm's count of file-backed resident pages costs
+	// next to nothing. Until that count has grown by trimRecheck since
+	// the last look, the store's mappings cannot have crossed a budget
+	// they were under then.
+	fileRSS, err := fileResident()
+	if err == nil && s.trimLooked && fileRSS < s.trimFileRSS+trimRecheck {
+		s.trimFileRSS = min(s.trimFileRSS, fileRSS) // the kernel reclaimed some
+		return
+	}
+	resident, trimmed := int64(0), false
+	if err == nil {
+		resident, trimmed, err = s.trimMapped(logBudget, tableBudget)
+	}
+	if err == nil {
+		s.trimLooked = true
+		s.trimFileRSS, err = fileResident() // after paging out: the new floor
+	}
 	if err != nil {
 		s.trimOff = true
 		if errors.Is(err, errTrimUnsupported) {

@@ -32,9 +32,11 @@ const (
 	// of 1,000,000 queued events wait on disk reads, so tables are paged
 	// out only when they alone exceed this larger budget.
 	tableBudget = 64 << 20
-	// trimInterval is how often residency is checked; one check reads
-	// /proc/self/smaps (about a millisecond with a large backlog).
+	// trimInterval is how often residency is checked.
 	trimInterval = time.Second
+	// trimRecheck is how much the process's file-backed RSS must grow
+	// before the store's own mappings are measured again.
+	trimRecheck = 8 << 20
 )
 
 // isTable reports whether path is one of Badger's SSTables.

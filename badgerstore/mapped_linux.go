@@ -3,6 +3,8 @@ package badgerstore
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,6 +28,24 @@ func startWriteback(ms []mapping) {
 		_ = unix.SyncFileRange(int(f.Fd()), 0, 0, unix.SYNC_FILE_RANGE_WRITE)
 		f.Close()
 	}
+}
+
+// fileResident returns the process's file-backed resident bytes (with
+// shared memory), from /proc/self/statm.
+func fileResident() (int64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return 0, fmt.Errorf("/proc/self/statm: %q has no shared field", b)
+	}
+	pages, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/self/statm: %w", err)
+	}
+	return pages * int64(os.Getpagesize()), nil
 }
 
 // trimMapped pages out the store's log mappings when more than logBudget

@@ -22,11 +22,14 @@ type Store struct {
 	// absDir is dir as /proc/self/maps names it: absolute, clean and
 	// with symlinks resolved.
 	absDir string
-	// trimOff is set once trimming failed; only the maintenance
-	// goroutine reads or writes it.
-	trimOff bool
-	log     *zap.Logger
-	reqs    chan *request
+	// trimOff is set once trimming failed; trimLooked and trimFileRSS
+	// record the file-backed RSS when the store's mappings were last
+	// measured. Only the maintenance goroutine touches them.
+	trimOff     bool
+	trimLooked  bool
+	trimFileRSS int64
+	log         *zap.Logger
+	reqs        chan *request
 	// durability is fixed when the database opens (Badger's SyncWrites).
 	durability Durability
 

@@ -65,6 +65,7 @@ func scenarios() []scenario {
 		{"sigkill", false, 90 * time.Second, scenarioSigkill},
 		{"reload", false, 60 * time.Second, scenarioReload},
 		{"memory", false, 120 * time.Second, scenarioMemory},
+		{"idlecpu", false, 60 * time.Second, scenarioIdleCPU},
 		{"subscribers", false, 60 * time.Second, scenarioSubscribers},
 		{"diskfull", false, 60 * time.Second, scenarioDiskFull},
 		{"badinput", false, 60 * time.Second, scenarioBadInput},
@@ -74,7 +75,7 @@ func scenarios() []scenario {
 func main() {
 	mode := flag.String("mode", "short", "short (CI, about 2 minutes) or full")
 	out := flag.String("out", "", "also write the markdown report to this file")
-	only := flag.String("only", "", "comma-separated scenarios to run (default all): ingest,appdown,enqueue,outbound,sigkill,reload,memory,subscribers,diskfull,badinput")
+	only := flag.String("only", "", "comma-separated scenarios to run (default all): ingest,appdown,enqueue,outbound,sigkill,reload,memory,idlecpu,subscribers,diskfull,badinput")
 	keep := flag.Bool("keep", false, "keep the temp dir (Caddy logs, stores)")
 	flag.Parse()
 	if *mode != "short" && *mode != "full" {

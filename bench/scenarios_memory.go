@@ -142,13 +142,18 @@ func scenarioMemory(ctx context.Context, e *Env) {
 		Verdict:   verdict(drained > 0 && drained < target),
 	})
 	checkAlive(e, "memory", c)
-	c.Stop()
-	idleCPU(ctx, e, app)
 }
 
-// idleCPU measures the gateway's CPU with outbound deliveries waiting on
-// retry timers: 1,000 subscriptions answering 500, a long retry step.
-func idleCPU(ctx context.Context, e *Env, app *App) {
+// scenarioIdleCPU measures the gateway's CPU and RSS with outbound
+// deliveries waiting on retry timers: 1,000 subscriptions answering 500, a
+// long retry step.
+func scenarioIdleCPU(ctx context.Context, e *Env) {
+	app, err := StartApp()
+	if err != nil {
+		e.R.Fail("idlecpu: %v", err)
+		return
+	}
+	defer app.Close()
 	sub, err := StartSubscriber()
 	if err != nil {
 		e.R.Fail("idlecpu: %v", err)
