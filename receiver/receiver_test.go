@@ -1,7 +1,11 @@
 package receiver
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -114,9 +118,79 @@ func TestPayloadRoundTrip(t *testing.T) {
 		strings.Join(out.Header["X-A"], ",") != "1,2" || out.LastError != in.LastError {
 		t.Fatalf("round trip changed the payload: %+v", out)
 	}
-	for _, bad := range []string{``, `{`, `{"v":2}`, `[]`, "\x02", "\x02\x05{}", "\x02\x02{x", "\x01\x02{}"} {
-		if _, err := decodePayload([]byte(bad)); err == nil {
-			t.Errorf("decodePayload(%q) succeeded", bad)
+	bad := []string{``, `{`, `[]`, "\x01\x02{}", "\x04",
+		"\x02", "\x02\x05{}", "\x02\x02{x", // version 2: bad length, bad JSON
+		"\x03", "\x03\x02", "\x03\x01", "\x03\x00\x05ab", "\x03\x00\x00\x00\x00\x09"} // version 3: truncated
+	for _, b := range bad {
+		if _, err := decodePayload([]byte(b)); err == nil {
+			t.Errorf("decodePayload(%q) succeeded", b)
 		}
+	}
+}
+
+// TestPayloadReadsVersion2 decodes an event stored by the previous format
+// (a JSON header), as a store written before an upgrade holds.
+func TestPayloadReadsVersion2(t *testing.T) {
+	meta := `{"received_at":"2025-01-02T03:04:05.000000006Z","verified":"stripe","header":{"X-A":["1"]},"last_error":"e"}`
+	b := append([]byte{2, byte(len(meta))}, meta...)
+	b = append(b, "body"...)
+	p, err := decodePayload(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
+	if !p.ReceivedAt.Equal(want) || p.Verified != "stripe" || p.Header.Get("X-A") != "1" || p.LastError != "e" ||
+		string(p.Body) != "body" || !p.LastAttemptAt.IsZero() {
+		t.Fatalf("decoded %+v", p)
+	}
+	if again, err := decodePayload(p.encode()); err != nil || again.Verified != "stripe" || string(again.Body) != "body" {
+		t.Fatalf("re-encoded in the current format: %+v, %v", again, err)
+	}
+}
+
+// FuzzDecodePayload: no input makes decoding panic, and whatever decodes
+// survives encoding and decoding again unchanged.
+func FuzzDecodePayload(f *testing.F) {
+	full := payload{ReceivedAt: time.Unix(1, 2), Verified: "hmac", Header: http.Header{"A": {"b", ""}},
+		Body: []byte("{}"), LastError: "x", LastAttemptAt: time.Unix(3, 4)}
+	f.Add(full.encode())
+	f.Add([]byte("\x02\x02{}body"))
+	f.Add([]byte("\x03\x00\x00\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodePayload(b)
+		if err != nil {
+			return
+		}
+		q, err := decodePayload(p.encode())
+		if err != nil {
+			t.Fatalf("re-decoding: %v", err)
+		}
+		if !q.ReceivedAt.Equal(p.ReceivedAt) || !q.LastAttemptAt.Equal(p.LastAttemptAt) || q.Verified != p.Verified ||
+			q.LastError != p.LastError || string(q.Body) != string(p.Body) || !reflect.DeepEqual(q.Header, p.Header) {
+			t.Fatalf("round trip changed %+v into %+v", p, q)
+		}
+	})
+}
+
+// BenchmarkPayloadDecode decodes a stored event with a typical provider's
+// headers and a 1 KiB body, in the current format and in version 2.
+func BenchmarkPayloadDecode(b *testing.B) {
+	p := payload{ReceivedAt: time.Now().UTC(), Verified: "ms_signature", Body: bytes.Repeat([]byte("x"), 1024), Header: http.Header{
+		"Content-Type": {"application/json"}, "User-Agent": {"provider/1.0"}, "Ms-Signature": {"t=1,v1=abc"},
+		"X-Request-Id": {"r-123"}, "Accept-Encoding": {"gzip"}, "Content-Length": {"1024"}}}
+	meta, _ := json.Marshal(jsonHeader{ReceivedAt: p.ReceivedAt, Verified: p.Verified, Header: p.Header})
+	v2 := binary.AppendUvarint([]byte{2}, uint64(len(meta)))
+	v2 = append(append(v2, meta...), p.Body...)
+	for _, c := range []struct {
+		name   string
+		stored []byte
+	}{{"current", p.encode()}, {"version2", v2}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := decodePayload(c.stored); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
