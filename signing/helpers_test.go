@@ -19,6 +19,24 @@ func reasonOf(t *testing.T, err error) string {
 	return e.Reason
 }
 
+// checkReason fails the test unless err is nil when want is empty, or a
+// *signing.Error whose Reason is want.
+func checkReason(t *testing.T, err error, want string) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatalf("want success, got %v", err)
+		}
+		return
+	}
+	if err == nil {
+		t.Fatal("want failure, got success")
+	}
+	if r := reasonOf(t, err); r != want {
+		t.Fatalf("reason = %q, want %q", r, want)
+	}
+}
+
 // headers builds an http.Header from name/value pairs.
 func headers(kv ...string) http.Header {
 	h := http.Header{}
