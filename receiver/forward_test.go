@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,12 +146,10 @@ func TestForwardOrderedUnderRetries(t *testing.T) {
 
 func TestForwardHoldsQueueWhileAppIsDown(t *testing.T) {
 	st := openStore(t)
-	var mu sync.Mutex
-	down := true
+	var down atomic.Bool
+	down.Store(true)
 	a := newApp(t, func(_ int, _ *http.Request) int {
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
+		if down.Load() {
 			return http.StatusBadGateway
 		}
 		return http.StatusOK
@@ -179,9 +177,7 @@ func TestForwardHoldsQueueWhileAppIsDown(t *testing.T) {
 		t.Fatalf("%d attempts in one second against a down app with %d events queued; the queue was not held", tried, n)
 	}
 
-	mu.Lock()
-	down = false
-	mu.Unlock()
+	down.Store(false)
 	delivered := func() map[string]int {
 		ok := map[string]int{}
 		for _, req := range a.requests() {
@@ -205,12 +201,10 @@ func TestForwardHoldsQueueWhileAppIsDown(t *testing.T) {
 
 func TestForwardMaxAgeThenReplay(t *testing.T) {
 	st := openStore(t)
-	var mu sync.Mutex
-	failing := true
+	var failing atomic.Bool
+	failing.Store(true)
 	a := newApp(t, func(_ int, _ *http.Request) int {
-		mu.Lock()
-		defer mu.Unlock()
-		if failing {
+		if failing.Load() {
 			return http.StatusInternalServerError
 		}
 		return http.StatusOK
@@ -255,9 +249,7 @@ func TestForwardMaxAgeThenReplay(t *testing.T) {
 	if err := r.Replay("no-such-id"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Replay of an unknown id: %v, want store.ErrNotFound", err)
 	}
-	mu.Lock()
-	failing = false
-	mu.Unlock()
+	failing.Store(false)
 	if err := r.Replay(dl.ID); err != nil {
 		t.Fatalf("Replay: %v", err)
 	}
