@@ -105,6 +105,21 @@ func Open(opts Options) (*Store, error) {
 // baseline and for tests; writing to it bypasses the store's bookkeeping.
 func (s *Store) DB() *badger.DB { return s.db }
 
+// KeyCount counts every key in the database, of every kind. Tests use it to
+// prove that a rejected request stored nothing at all.
+func (s *Store) KeyCount() (int, error) {
+	n := 0
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
 // enter guards an operation against a concurrent Close. It returns
 // store.ErrClosed once the store is closed; otherwise the caller must call
 // s.closeMu.RUnlock when done.

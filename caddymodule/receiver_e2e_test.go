@@ -19,7 +19,6 @@ import (
 
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddytest"
-	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/hookgate/hookgate/badgerstore"
 	"github.com/hookgate/hookgate/receiver"
@@ -566,15 +565,7 @@ func TestReceiverE2EStoreUnavailableIs503(t *testing.T) {
 // storeKeys counts every key in the store.
 func storeKeys(t *testing.T, st *badgerstore.Store) int {
 	t.Helper()
-	n := 0
-	err := st.DB().View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
+	n, err := st.KeyCount()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	badger "github.com/dgraph-io/badger/v4"
-
 	"github.com/hookgate/hookgate/badgerstore"
 	"github.com/hookgate/hookgate/signing"
 )
@@ -28,15 +26,7 @@ func xtndBody(id string) []byte {
 // stored nothing at all.
 func keyCount(t testing.TB, st *badgerstore.Store) int {
 	t.Helper()
-	n := 0
-	err := st.DB().View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{})
-		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			n++
-		}
-		return nil
-	})
+	n, err := st.KeyCount()
 	if err != nil {
 		t.Fatal(err)
 	}
