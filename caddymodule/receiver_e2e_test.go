@@ -49,23 +49,7 @@ func startReceiverCaddy(t *testing.T, site string) *caddytest.Tester {
 	t.Helper()
 	dir := t.TempDir()
 	tester := caddytest.NewTester(t)
-	tester.InitServer(fmt.Sprintf(`{
-	admin localhost:2999
-	http_port 9500
-	https_port 9543
-	grace_period 1ns
-	skip_install_trust
-	webhooks {
-		storage_dir %s
-		durability process
-	}
-}
-
-http://%s {
-	bind 127.0.0.1
-	%s
-}
-`, dir, e2eAddr, site), "caddyfile")
+	tester.InitServer(e2eConfig(dir, site), "caddyfile")
 	if t.Failed() {
 		t.FailNow()
 	}
@@ -604,7 +588,15 @@ func TestReceiverE2EConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			caddytest.AssertLoadError(t, fmt.Sprintf(`{
+			caddytest.AssertLoadError(t, e2eConfig(t.TempDir(), tt.site), "caddyfile", tt.want)
+		})
+	}
+}
+
+// e2eConfig is the Caddyfile of the receiver e2e tests: the webhooks app on
+// dir and site inside the test server's address.
+func e2eConfig(dir, site string) string {
+	return fmt.Sprintf(`{
 	admin localhost:2999
 	http_port 9500
 	https_port 9543
@@ -620,7 +612,5 @@ http://%s {
 	bind 127.0.0.1
 	%s
 }
-`, t.TempDir(), e2eAddr, tt.site), "caddyfile", tt.want)
-		})
-	}
+`, dir, e2eAddr, site)
 }
