@@ -75,11 +75,11 @@ const (
 	indexCacheSize = 0
 	// baseTableSize is the size of SSTables, and tableSizeMultiplier 1
 	// keeps it at every level. A compaction builds its output tables in
-	// memory, several at once, so table size sets its peak heap: with 2 MB
-	// tables doubling per level (Badger's default multiplier), filling a
-	// 1,000,000-event backlog took anonymous RSS to 190 MB in compaction
-	// spikes; with 1 MB tables at every level and no compression, under
-	// 110 MB. Ingest throughput was the same (bench -only ingest).
+	// memory, several at once (with 2 MB tables doubling per level,
+	// Badger's default multiplier, table builders were the largest heap
+	// user in a profile taken while filling a 1,000,000-event backlog), so
+	// table size sets its peak heap. Ingest throughput was the same either
+	// way (go run ./bench -only ingest).
 	baseTableSize       = 1 << 20
 	tableSizeMultiplier = 1
 	// valueLogFileSize keeps each value-log file small so value-log GC
