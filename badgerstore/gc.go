@@ -38,6 +38,7 @@ func (s *Store) trim() {
 	if s.trimOff {
 		return
 	}
+	s.trimWhenQuiet(time.Now())
 	// Reading smaps walks every mapping's page tables (milliseconds in a
 	// large process); statm's count of file-backed resident pages costs
 	// next to nothing. Until that count has grown by trimRecheck since

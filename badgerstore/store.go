@@ -28,8 +28,12 @@ type Store struct {
 	trimOff     bool
 	trimLooked  bool
 	trimFileRSS int64
-	log         *zap.Logger
-	reqs        chan *request
+	// commits counts the writer's group commits; quiet tracks how long
+	// the count has stood still (see quiet.go).
+	commits atomic.Uint64
+	quiet   quietState
+	log     *zap.Logger
+	reqs    chan *request
 	// durability is fixed when the database opens (Badger's SyncWrites).
 	durability Durability
 

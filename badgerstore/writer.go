@@ -117,6 +117,7 @@ func (s *Store) runWriter() {
 			}
 		}
 		c.process(group)
+		s.commits.Add(1)
 		clear(group)
 	}
 }

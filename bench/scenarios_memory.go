@@ -196,7 +196,10 @@ func scenarioIdleCPU(ctx context.Context, e *Env) {
 	attempted := sub.total.Load()
 	fillT := time.Since(t0)
 	time.Sleep(2 * time.Second)
-	win := e.pickDur(5*time.Second, 10*time.Second)
+	// The window starts 2 s after the last attempt, so it includes the
+	// store's quiet steps (5 s and 30 s after its last write) and what
+	// they cost.
+	win := e.pickDur(5*time.Second, 30*time.Second)
 	c0 := c.CPUTicks()
 	h0 := sub.total.Load()
 	time.Sleep(win)
