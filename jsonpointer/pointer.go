@@ -11,6 +11,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Pointer is a parsed RFC 6901 JSON pointer, such as /Properties/NotificationId.
@@ -117,6 +118,9 @@ func arrayIndex(tok string) (int, bool) {
 // Decode decodes exactly one JSON document for Lookup, keeping numbers as
 // json.Number so their text (and exact value) is preserved.
 func Decode(b []byte) (any, error) {
+	if s, ok := plainString(b); ok {
+		return s, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var doc any
@@ -127,4 +131,19 @@ func Decode(b []byte) (any, error) {
 		return nil, errors.New("data after the top-level value")
 	}
 	return doc, nil
+}
+
+// plainString decodes b when it is exactly a JSON string without escapes
+// (most ids and keys): no decoder is needed.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	raw := b[1 : len(b)-1]
+	for _, c := range raw {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return string(raw), true
 }

@@ -1,35 +1,39 @@
 package receiver
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/hookgate/hookgate/jsonpointer"
 )
 
 // incoming is a provider's request once its body is read: what the dedupe and
-// sequence rules look at. The body is decoded as JSON at most once, and only
-// when a rule needs it.
+// sequence rules look at. The body is validated as JSON at most once, and
+// only when a rule needs it; each rule then decodes only the value it
+// points at (a full decode was 7-10% of Caddy's CPU in an ingest profile).
 type incoming struct {
 	header  http.Header
 	body    []byte
-	decoded bool
-	doc     any
-	docErr  error
+	checked bool
+	valid   bool
 }
 
 // value returns the JSON value at p, or a 400 rejection naming what was
 // looked for when the body is not JSON or p refers to nothing.
 func (ev *incoming) value(p Pointer, what string) (any, error) {
-	if !ev.decoded {
-		ev.doc, ev.docErr = jsonpointer.Decode(ev.body)
-		ev.decoded = true
+	if !ev.checked {
+		ev.valid, ev.checked = json.Valid(ev.body), true
 	}
-	if ev.docErr != nil {
+	if !ev.valid {
 		return nil, badRequest("body is not valid json (the " + what + " is read from " + p.String() + ")")
 	}
-	v, ok := p.Lookup(ev.doc)
+	raw, ok := p.Find(ev.body)
 	if !ok {
 		return nil, badRequest("the " + what + " " + p.String() + " is absent from the body")
+	}
+	v, err := jsonpointer.Decode(raw)
+	if err != nil { // not expected: raw is a value of a valid document
+		return nil, badRequest("body is not valid json (the " + what + " is read from " + p.String() + ")")
 	}
 	return v, nil
 }
