@@ -97,6 +97,10 @@ func scenarioIngest(ctx context.Context, e *Env) {
 		Target:    "p99 < 20 ms",
 		Verdict:   verdict(rec.P(0.99) < 20*time.Millisecond && len(rec.Lat) > 0),
 	})
+	// Each later run starts once the app has every event acked so far, so
+	// it does not share the machine with the previous run's forwarding.
+	drain := e.pickDur(30*time.Second, 120*time.Second)
+	app.Tally.WaitFor(rec.Acked, drain)
 	// stream ingest with the standard scheme, shorter
 	std := RunLoad(ctx, LoadSpec{URL: c.URL("/in/std"), Scheme: sigStd, Conns: conns, Duration: d / 2})
 	e.R.Figure(Figure{
@@ -107,6 +111,7 @@ func scenarioIngest(ctx context.Context, e *Env) {
 		Target:    "≥ 50%",
 		Verdict:   verdict(std.OKPerSec()/ref.OKPerSec() >= 0.5),
 	})
+	app.Tally.WaitFor(std.Acked, drain)
 	// the ack path alone: the same load while the app is unreachable
 	alone := RunLoad(ctx, LoadSpec{URL: c.URL("/in/noapp"), Scheme: sigMS, Conns: conns, Duration: d / 2})
 	e.R.Figure(Figure{
@@ -121,7 +126,7 @@ func scenarioIngest(ctx context.Context, e *Env) {
 		e.R.Note("ingest: first transport error: %s", rec.FirstErr)
 	}
 	acked := append(append([]string{}, rec.Acked...), std.Acked...)
-	lossFault(e, "Ingest run: every acked event forwarded", app.Tally, acked, e.pickDur(30*time.Second, 120*time.Second),
+	lossFault(e, "Ingest run: every acked event forwarded", app.Tally, acked, drain,
 		fmt.Sprintf("%s acked", thousands(int64(len(acked)))))
 	checkAlive(e, "ingest", c)
 }
