@@ -103,25 +103,13 @@ func scenarioIngest(ctx context.Context, e *Env) {
 	app.Tally.WaitFor(rec.Acked, drain)
 	// stream ingest with the standard scheme, shorter
 	std := RunLoad(ctx, LoadSpec{URL: c.URL("/in/std"), Scheme: sigStd, Conns: conns, Duration: d / 2})
-	e.R.Figure(Figure{
-		Name:      "Ingest: Standard Webhooks signed, receiver vs `respond`",
-		Ratio:     fmt.Sprintf("%.0f%%", std.OKPerSec()/ref.OKPerSec()*100),
-		Value:     fmtRate(std.OKPerSec()) + fmt.Sprintf(" p99 %s (%s)", fmtDur(std.P(0.99)), std.StatusString()),
-		Reference: fmtRate(ref.OKPerSec()),
-		Target:    "≥ 50%",
-		Verdict:   verdict(std.OKPerSec()/ref.OKPerSec() >= 0.5),
-	})
+	e.R.Figure(besideRespond("Ingest: Standard Webhooks signed, receiver vs `respond`",
+		std, ref, "≥ 50%", verdict(std.OKPerSec()/ref.OKPerSec() >= 0.5)))
 	app.Tally.WaitFor(std.Acked, drain)
 	// the ack path alone: the same load while the app is unreachable
 	alone := RunLoad(ctx, LoadSpec{URL: c.URL("/in/noapp"), Scheme: sigMS, Conns: conns, Duration: d / 2})
-	e.R.Figure(Figure{
-		Name:      "Ingest, ack path alone (app unreachable, events wait): receiver (fsync) vs `respond`",
-		Ratio:     fmt.Sprintf("%.0f%%", alone.OKPerSec()/ref.OKPerSec()*100),
-		Value:     fmtRate(alone.OKPerSec()) + fmt.Sprintf(" p99 %s (%s)", fmtDur(alone.P(0.99)), alone.StatusString()),
-		Reference: fmtRate(ref.OKPerSec()),
-		Target:    "- (shows the forward's share)",
-		Verdict:   vOK,
-	})
+	e.R.Figure(besideRespond("Ingest, ack path alone (app unreachable, events wait): receiver (fsync) vs `respond`",
+		alone, ref, "- (shows the forward's share)", vOK))
 	if rec.FirstErr != "" {
 		e.R.Note("ingest: first transport error: %s", rec.FirstErr)
 	}
@@ -129,6 +117,19 @@ func scenarioIngest(ctx context.Context, e *Env) {
 	lossFault(e, "Ingest run: every acked event forwarded", app.Tally, acked, drain,
 		fmt.Sprintf("%s acked", thousands(int64(len(acked)))))
 	checkAlive(e, "ingest", c)
+}
+
+// besideRespond is the figure of a receiver run's rate beside the respond
+// route's, with the run's p99 and statuses.
+func besideRespond(name string, run, ref *LoadResult, target, v string) Figure {
+	return Figure{
+		Name:      name,
+		Ratio:     fmt.Sprintf("%.0f%%", run.OKPerSec()/ref.OKPerSec()*100),
+		Value:     fmtRate(run.OKPerSec()) + fmt.Sprintf(" p99 %s (%s)", fmtDur(run.P(0.99)), run.StatusString()),
+		Reference: fmtRate(ref.OKPerSec()),
+		Target:    target,
+		Verdict:   v,
+	}
 }
 
 // scenarioAppDown: the app is down for the first half of the run; all
