@@ -196,10 +196,10 @@ func scenarioIdleCPU(ctx context.Context, e *Env) {
 	attempted := sub.total.Load()
 	fillT := time.Since(t0)
 	time.Sleep(2 * time.Second)
-	// The window starts 2 s after the last attempt, so it includes the
-	// store's quiet steps (5 s and 30 s after its last write) and what
-	// they cost.
-	win := e.pickDur(5*time.Second, 30*time.Second)
+	// The window starts 2 s after the last attempt, so it includes what
+	// the store's quiet steps cost: the first (5 s after its last write)
+	// in both modes, the second (30 s) in full mode.
+	win := e.pickDur(10*time.Second, 30*time.Second)
 	c0 := c.CPUTicks()
 	h0 := sub.total.Load()
 	time.Sleep(win)
