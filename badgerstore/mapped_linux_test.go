@@ -103,9 +103,9 @@ func checkPayloads(t *testing.T, s *Store, n int) {
 // on every 200 ms no step runs; once they stop, the store's resident
 // pages fall, and every payload still reads back.
 func TestQuietStoreHandsMappedPagesBack(t *testing.T) {
-	saved := quietSteps
-	quietSteps = []time.Duration{2 * time.Second}
-	t.Cleanup(func() { quietSteps = saved })
+	savedSteps, savedMin := quietSteps, quietMinWrites
+	quietSteps, quietMinWrites = []time.Duration{2 * time.Second}, 1
+	t.Cleanup(func() { quietSteps, quietMinWrites = savedSteps, savedMin })
 	s, err := Open(Options{Dir: t.TempDir(), Durability: Fsync})
 	if err != nil {
 		t.Fatal(err)

@@ -28,12 +28,12 @@ type Store struct {
 	trimOff     bool
 	trimLooked  bool
 	trimFileRSS int64
-	// commits counts the writer's group commits; quiet tracks how long
-	// the count has stood still (see quiet.go).
-	commits atomic.Uint64
-	quiet   quietState
-	log     *zap.Logger
-	reqs    chan *request
+	// writes counts the requests the writer has committed (or refused);
+	// quiet tracks how long the count has stood still (see quiet.go).
+	writes atomic.Uint64
+	quiet  quietState
+	log    *zap.Logger
+	reqs   chan *request
 	// durability is fixed when the database opens (Badger's SyncWrites).
 	durability Durability
 

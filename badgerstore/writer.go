@@ -117,7 +117,7 @@ func (s *Store) runWriter() {
 			}
 		}
 		c.process(group)
-		s.commits.Add(1)
+		s.writes.Add(uint64(len(group)))
 		clear(group)
 	}
 }
