@@ -205,8 +205,7 @@ func scenarioIdleCPU(ctx context.Context, e *Env) {
 	time.Sleep(win)
 	c1 := c.CPUTicks()
 	h1 := sub.total.Load()
-	const hz = 100 // USER_HZ on Linux
-	cpu := float64(c1-c0) / hz / win.Seconds() * 100
+	cpu := float64(c1-c0) / userHZ / win.Seconds() * 100
 	rss := c.RSS()
 	e.R.Figure(Figure{
 		Name:      fmt.Sprintf("Idle CPU with %s outbound deliveries queued, %s of them on retry timers (1,000 subs answering 500, retry step 1h)", thousands(total), thousands(attempted)),
