@@ -211,16 +211,7 @@ func TestEngineStopReleasesAndNextEngineTakesOver(t *testing.T) {
 	st := openStore(t)
 	enqueue(t, st, "t/r", 10)
 	started := make(chan struct{}, 10)
-	first := &Engine{Store: st, Prefix: "t/", Grace: 50 * time.Millisecond, Resolve: func(string) (Target, bool) {
-		return Target{Concurrency: 10, Deliver: func(ctx context.Context, j *store.Job) Result {
-			started <- struct{}{}
-			<-ctx.Done() // a hung target: Stop must cut it short and release the job
-			return Result{Outcome: Retry}
-		}}, true
-	}}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
+	first := startHung(t, st, 10, started)
 	for range 10 {
 		<-started
 	}
@@ -240,6 +231,23 @@ func TestEngineStopReleasesAndNextEngineTakesOver(t *testing.T) {
 		// Depth is decremented after the Done write commits.
 		waitFor(t, "empty queue", func() bool { d, _ := st.Depth("t/r"); return d == 0 })
 	}
+}
+
+// startHung starts an engine over every queue under t/ whose target hangs
+// until Stop cuts its attempts short; each attempt signals started.
+func startHung(t *testing.T, st store.Store, concurrency int, started chan<- struct{}) *Engine {
+	t.Helper()
+	e := &Engine{Store: st, Prefix: "t/", Grace: 50 * time.Millisecond, Resolve: func(string) (Target, bool) {
+		return Target{Concurrency: concurrency, Deliver: func(ctx context.Context, j *store.Job) Result {
+			started <- struct{}{}
+			<-ctx.Done() // Stop must cut it short and release the job
+			return Result{Outcome: Retry}
+		}}, true
+	}}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 // countingStore counts Lease calls on a real store.
@@ -277,17 +285,8 @@ func TestEngineStopReleasesJobsLeasedAhead(t *testing.T) {
 	st := openStore(t)
 	enqueue(t, st, "t/ahead", 20)
 	started := make(chan struct{}, 20)
-	first := &Engine{Store: st, Prefix: "t/", Grace: 50 * time.Millisecond, Resolve: func(string) (Target, bool) {
-		// concurrency 2 leases 8 at once: 2 hang in flight, 6 wait ahead
-		return Target{Concurrency: 2, Deliver: func(ctx context.Context, j *store.Job) Result {
-			started <- struct{}{}
-			<-ctx.Done()
-			return Result{Outcome: Retry}
-		}}, true
-	}}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
+	// concurrency 2 leases 8 at once: 2 hang in flight, 6 wait ahead
+	first := startHung(t, st, 2, started)
 	<-started
 	<-started
 	first.Stop()
