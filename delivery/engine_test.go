@@ -65,24 +65,47 @@ func startEngine(t *testing.T, st store.Store, targets map[string]Target) *Engin
 func TestEngineDeliversEveryJobOnce(t *testing.T) {
 	st := openStore(t)
 	ids := enqueue(t, st, "t/a", 200) // queued before Start: found by Start
-	var mu sync.Mutex
-	seen := map[string]int{}
-	startEngine(t, st, map[string]Target{"t/a": {Concurrency: 8, Deliver: func(ctx context.Context, j *store.Job) Result {
-		mu.Lock()
-		seen[j.ID]++
-		mu.Unlock()
-		return Result{Outcome: Succeeded}
-	}}})
+	var c onceCounter
+	startEngine(t, st, map[string]Target{"t/a": {Concurrency: 8, Deliver: c.deliver}})
 	waitFor(t, "all delivered", func() bool {
 		d, _ := st.Depth("t/a")
 		return d == 0
 	})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != len(ids) {
-		t.Fatalf("delivered %d distinct jobs, want %d", len(seen), len(ids))
+	c.check(t, len(ids))
+}
+
+// onceCounter is a target that succeeds and counts deliveries by job id.
+type onceCounter struct {
+	mu   sync.Mutex
+	seen map[string]int
+}
+
+func (c *onceCounter) deliver(_ context.Context, j *store.Job) Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seen == nil {
+		c.seen = map[string]int{}
 	}
-	for id, n := range seen {
+	c.seen[j.ID]++
+	return Result{Outcome: Succeeded}
+}
+
+// distinct is how many different jobs were delivered.
+func (c *onceCounter) distinct() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.seen)
+}
+
+// check fails unless want distinct jobs were each delivered exactly once.
+func (c *onceCounter) check(t *testing.T, want int) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.seen) != want {
+		t.Fatalf("delivered %d distinct jobs, want %d", len(c.seen), want)
+	}
+	for id, n := range c.seen {
 		if n != 1 {
 			t.Errorf("job %s delivered %d times", id, n)
 		}
@@ -290,22 +313,8 @@ func TestEngineStopReleasesJobsLeasedAhead(t *testing.T) {
 	<-started
 	<-started
 	first.Stop()
-	seen := map[string]int{}
-	var mu sync.Mutex
-	startEngine(t, st, map[string]Target{"t/ahead": {Concurrency: 4, Deliver: func(ctx context.Context, j *store.Job) Result {
-		mu.Lock()
-		seen[j.ID]++
-		mu.Unlock()
-		return Result{Outcome: Succeeded}
-	}}})
-	waitFor(t, "all 20 delivered by the second engine", func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(seen) == 20
-	})
-	for id, c := range seen {
-		if c != 1 {
-			t.Fatalf("job %s delivered %d times", id, c)
-		}
-	}
+	var c onceCounter
+	startEngine(t, st, map[string]Target{"t/ahead": {Concurrency: 4, Deliver: c.deliver}})
+	waitFor(t, "all 20 delivered by the second engine", func() bool { return c.distinct() == 20 })
+	c.check(t, 20)
 }
