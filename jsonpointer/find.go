@@ -3,7 +3,6 @@ package jsonpointer
 import (
 	"bytes"
 	"encoding/json"
-	"unicode/utf8"
 )
 
 // Find returns the JSON text of the value p refers to in doc, and false when
@@ -50,11 +49,9 @@ func findMember(doc []byte, pos int, name string) (int, bool) {
 }
 
 // keyEquals reports whether quoted, a JSON string with its quotes, decodes
-// to name. Only keys with escapes or invalid UTF-8 (which decoding
-// replaces) need decoding.
+// to name. Only keys with escapes or invalid UTF-8 need decoding.
 func keyEquals(quoted []byte, name string) bool {
-	raw := quoted[1 : len(quoted)-1]
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+	if raw := quoted[1 : len(quoted)-1]; decodesToItself(raw) {
 		return string(raw) == name
 	}
 	var s string

@@ -136,14 +136,20 @@ func Decode(b []byte) (any, error) {
 // plainString decodes b when it is exactly a JSON string without escapes
 // (most ids and keys): no decoder is needed.
 func plainString(b []byte) (string, bool) {
-	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' || !decodesToItself(b[1:len(b)-1]) {
 		return "", false
 	}
-	raw := b[1 : len(b)-1]
+	return string(b[1 : len(b)-1]), true
+}
+
+// decodesToItself reports whether raw, the inside of a JSON string, is
+// its own decoded value: no escapes, no control characters, valid UTF-8
+// (decoding replaces invalid bytes).
+func decodesToItself(raw []byte) bool {
 	for _, c := range raw {
-		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			return "", false
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
 		}
 	}
-	return string(raw), true
+	return utf8.Valid(raw)
 }
