@@ -13,6 +13,9 @@ const userHZ = 100
 // by this process (the load generator and the app or subscribers).
 type cpuCost struct{ caddy, bench time.Duration }
 
+// total is the CPU both processes spent per answer.
+func (c cpuCost) total() time.Duration { return c.caddy + c.bench }
+
 // cpuMark is a reading of both processes' CPU time.
 type cpuMark struct {
 	caddyTicks int64
