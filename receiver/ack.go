@@ -99,8 +99,10 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 	var buf bytes.Buffer
 	if req.ContentLength > 0 {
 		// One allocation of the announced size (and room for ReadFrom's
-		// end-of-body probe) instead of io.ReadAll's doubling.
-		buf.Grow(int(req.ContentLength) + bytes.MinRead)
+		// end-of-body probe) instead of io.ReadAll's doubling; capped, so
+		// a sender announcing a large body it does not send cannot make
+		// every connection hold max_body.
+		buf.Grow(int(min(req.ContentLength, preallocLimit)) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, req.Body, r.maxBody)); err != nil {
 		var mbe *http.MaxBytesError
@@ -111,6 +113,9 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 	}
 	return buf.Bytes(), nil
 }
+
+// preallocLimit caps what readBody allocates ahead of the body's bytes.
+const preallocLimit = 64 << 10
 
 // tooLarge is the 413 of a body over max_body.
 func (r *Receiver) tooLarge() *rejection {
