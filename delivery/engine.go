@@ -92,6 +92,7 @@ func (e *Engine) Start() error {
 	e.workCtx, e.stopWork = context.WithCancel(context.Background())
 	e.started = true
 	e.mu.Unlock()
+	register(e)
 
 	queues, err := e.Store.Queues(e.Prefix)
 	if err != nil {
@@ -120,10 +121,12 @@ func (e *Engine) poke(queue string, resume bool) {
 		return
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if !e.started || e.leaseCtx.Err() != nil {
+		e.mu.Unlock()
+		handOver(e, queue, resume)
 		return
 	}
+	defer e.mu.Unlock()
 	r, ok := e.runners[queue]
 	if !ok {
 		target, found := e.Resolve(queue)
@@ -154,11 +157,20 @@ func (e *Engine) poke(queue string, resume bool) {
 // waits for every runner to exit.
 func (e *Engine) Stop() {
 	e.mu.Lock()
-	if !e.started {
-		e.mu.Unlock()
+	started := e.started
+	e.mu.Unlock()
+	if !started {
 		return
 	}
+	// Out of the list first, so that no engine in it is ever stopped and
+	// a hand-over never comes back.
+	unregister(e)
+	e.mu.Lock()
 	e.stopLease()
+	served := make([]string, 0, len(e.runners))
+	for q := range e.runners {
+		served = append(served, q)
+	}
 	e.mu.Unlock()
 
 	done := make(chan struct{})
@@ -170,6 +182,11 @@ func (e *Engine) Stop() {
 		<-done
 	}
 	e.stopWork()
+	// The jobs this engine leased are released now; an engine that took
+	// over the store may not know their queues.
+	for _, q := range served {
+		handOver(e, q, false)
+	}
 }
 
 // forget removes an idle runner unless a Kick arrived meanwhile; it reports

@@ -318,3 +318,36 @@ func TestEngineStopReleasesJobsLeasedAhead(t *testing.T) {
 	waitFor(t, "all 20 delivered by the second engine", func() bool { return c.distinct() == 20 })
 	c.check(t, 20)
 }
+
+// During a reload the old config's handlers may still enqueue after its
+// engine stopped: the wake-up must reach the engine that replaced it, even
+// for a queue that engine has never seen.
+func TestEngineKickAfterStopReachesItsReplacement(t *testing.T) {
+	st := openStore(t)
+	var c onceCounter
+	old := startEngine(t, st, map[string]Target{"t/late": {Concurrency: 2, Deliver: c.deliver}})
+	startEngine(t, st, map[string]Target{"t/late": {Concurrency: 2, Deliver: c.deliver}})
+	old.Stop()
+	enqueue(t, st, "t/late", 3)
+	old.Kick("t/late")
+	waitFor(t, "the replacement engine delivers", func() bool { return c.distinct() == 3 })
+	c.check(t, 3)
+}
+
+// Jobs a stopping engine leased and releases go to the engine that
+// replaced it, although nothing else wakes that engine for their queue.
+func TestEngineStopHandsReleasedJobsToItsReplacement(t *testing.T) {
+	st := openStore(t)
+	started := make(chan struct{}, 5)
+	old := startHung(t, st, 5, started)
+	var c onceCounter
+	startEngine(t, st, map[string]Target{"t/held": {Concurrency: 2, Deliver: c.deliver}})
+	enqueue(t, st, "t/held", 5)
+	old.Kick("t/held") // only the old engine learns of the queue
+	for range 5 {
+		<-started
+	}
+	old.Stop()
+	waitFor(t, "the replacement engine delivers the released jobs", func() bool { return c.distinct() == 5 })
+	c.check(t, 5)
+}
