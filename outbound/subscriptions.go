@@ -59,7 +59,7 @@ func (d *Dispatcher) Create(ctx context.Context, in SubscriptionInput) (Subscrip
 		return Subscription{}, err
 	}
 	d.cfg.Logger.Info("subscription created", zap.String("subscription", r.ID),
-		zap.String("url", redactedURL(r.URL)), zap.String("status", r.Status))
+		zap.String("url_origin", urlOrigin(r.URL)), zap.String("status", r.Status))
 	return d.show(v.rec, true)
 }
 

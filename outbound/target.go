@@ -100,14 +100,16 @@ func redactURLError(err error) error {
 	return err
 }
 
-// redactedURL returns the URL for logs: scheme, host and path only, since
-// user info and query strings often carry credentials.
-func redactedURL(raw string) string {
+// urlOrigin returns the URL for logs: scheme and host only. User info,
+// query strings and paths all carry credentials in practice (Slack, Discord
+// and Teams webhook URLs hold their secret in the path); the subscription
+// id in the same log line names the rest.
+func urlOrigin(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(invalid url)"
 	}
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
 }
 
 // splitHostIP parses the IP of a dialed "host:port" address.
