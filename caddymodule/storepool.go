@@ -41,9 +41,19 @@ func openStore(dir, durability string, logger *zap.Logger) (*badgerstore.Store, 
 		return nil, "", fmt.Errorf("webhooks: %w", err)
 	}
 	st := val.(pooledStore).Store
-	if loaded && st.Durability() != d {
-		logger.Warn("durability change takes effect when Caddy restarts: the open store keeps its setting across reloads",
-			zap.String("storage_dir", key), zap.Stringer("open_with", st.Durability()), zap.Stringer("configured", d))
+	switch {
+	case !loaded || st.Durability() == d:
+	case d == badgerstore.Fsync:
+		// Badger fixes durability when it opens, and the old config holds
+		// the database open through the reload. Acknowledging under a
+		// config that promises fsync without it would break the promise
+		// silently; failing the reload keeps the running config and says so.
+		_ = closeStore(key)
+		return nil, "", fmt.Errorf("webhooks: storage_dir %s is open with durability process; "+
+			"changing it to fsync takes a restart of Caddy, not a reload", key)
+	default:
+		logger.Warn("the store keeps durability fsync until Caddy restarts; process takes effect then",
+			zap.String("storage_dir", key))
 	}
 	return st, key, nil
 }
