@@ -351,3 +351,30 @@ func TestEngineStopHandsReleasedJobsToItsReplacement(t *testing.T) {
 	waitFor(t, "the replacement engine delivers the released jobs", func() bool { return c.distinct() == 5 })
 	c.check(t, 5)
 }
+
+// An attempt that outlasts idleExit frees its slot before its retry is
+// written (the job stays leased meanwhile, so the queue looks empty): the
+// runner must stay for the retry rather than exit as idle and strand it.
+func TestEngineKeepsRunnerForRetryOfSlowAttempt(t *testing.T) {
+	// restored after the engine's own cleanup has stopped it
+	saved := idleExit
+	t.Cleanup(func() { idleExit = saved })
+	idleExit = 100 * time.Millisecond
+	// fsync makes the outcome's write slow enough to lose the race
+	st, err := badgerstore.Open(badgerstore.Options{Dir: t.TempDir(), Durability: badgerstore.Fsync})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	enqueue(t, st, "t/slow", 1)
+	var attempts atomic.Int32
+	startEngine(t, st, map[string]Target{"t/slow": {Concurrency: 2, Deliver: func(ctx context.Context, j *store.Job) Result {
+		if attempts.Add(1) == 1 {
+			time.Sleep(idleExit + 50*time.Millisecond)
+			j.ReadyAt = time.Now().Add(50 * time.Millisecond)
+			return Result{Outcome: Retry}
+		}
+		return Result{Outcome: Succeeded}
+	}}})
+	waitFor(t, "the retry attempted", func() bool { return attempts.Load() == 2 })
+}

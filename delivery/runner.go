@@ -3,6 +3,7 @@ package delivery
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -10,8 +11,9 @@ import (
 	"github.com/hookgate/hookgate/store"
 )
 
-// idleExit is how long a runner with an empty queue stays before it exits.
-const idleExit = time.Minute
+// idleExit is how long a runner with an empty queue stays before it exits,
+// counted from its last attempt's end; a var for tests.
+var idleExit = time.Minute
 
 // maxLeaseBatch bounds the jobs one runner leases ahead of its attempts.
 const maxLeaseBatch = 64
@@ -32,6 +34,10 @@ type runner struct {
 	hold     time.Time
 	inflight int
 	finished chan struct{}
+	// recording counts outcomes being written after their slot was
+	// freed: their jobs are still leased, so the queue looks empty, but
+	// a retry may be about to land in it.
+	recording atomic.Int32
 }
 
 // raiseHold extends the failure hold to t.
@@ -100,7 +106,7 @@ func (r *runner) run() {
 				case ok:
 					wait = max(time.Until(next), time.Millisecond)
 				case r.inflight == 0:
-					if time.Since(idleSince) >= idleExit && e.forget(r) {
+					if r.recording.Load() == 0 && time.Since(idleSince) >= idleExit && e.forget(r) {
 						return
 					}
 					wait = idleExit
@@ -122,6 +128,7 @@ func (r *runner) run() {
 		select {
 		case <-r.finished:
 			r.inflight--
+			idleSince = time.Now()
 		case <-notify:
 		case <-r.wake:
 		case <-r.resume:
@@ -190,8 +197,10 @@ func (r *runner) attempt(job *store.Job) {
 		return
 	}
 	e.wg.Add(1) // Stop waits for the write
+	r.recording.Add(1)
 	r.finished <- struct{}{}
 	r.record(job, res)
+	r.recording.Add(-1)
 	e.wg.Done()
 }
 
