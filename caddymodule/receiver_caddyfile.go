@@ -108,8 +108,11 @@ func (h *ReceiverHandler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				return d.ArgErr()
 			}
 			size, convErr := humanize.ParseBytes(s)
-			if convErr != nil || size == 0 || size > 1<<40 {
+			if convErr != nil || size == 0 {
 				return d.Errf("max_body must be a size such as 1MB or 512KiB, not %q", s)
+			}
+			if size > receiver.MaxBodyLimit {
+				return d.Errf("max_body must be at most 32 MiB, not %q: the store keeps each event in one value-log file", s)
 			}
 			h.MaxBody = int64(size)
 		default:

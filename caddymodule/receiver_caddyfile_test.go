@@ -142,6 +142,7 @@ func TestReceiverCaddyfileErrors(t *testing.T) {
 		{"ack too many args", "ack 200 a b", "wrong argument count"},
 		{"max_body bad", "max_body lots", "max_body must be a size"},
 		{"max_body zero", "max_body 0", "max_body must be a size"},
+		{"max_body over the limit", "max_body 64MiB", "max_body must be at most 32 MiB"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,6 +37,10 @@ const (
 	DefaultAckTimeout     = 4 * time.Second
 	// DefaultMaxBody is 1 MiB.
 	DefaultMaxBody = 1 << 20
+	// MaxBodyLimit is the largest max_body: a stored event must fit in one
+	// of the store's 64 MiB value-log files with room to spare, or every
+	// such request would get a 503 its retries can never cure.
+	MaxBodyLimit = 32 << 20
 )
 
 // DefaultForwardRetry is the default wait before each retry: 1s doubling to
@@ -251,6 +255,10 @@ func New(cfg Config, st store.Store, kick func(queue string), m Metrics, logger 
 
 	if r.maxBody < 0 {
 		return fail("max_body must be positive")
+	}
+	if r.maxBody > MaxBodyLimit {
+		return fail("max_body must be at most %s (the store keeps each event in one value-log file), not %s",
+			formatSize(MaxBodyLimit), formatSize(r.maxBody))
 	}
 	if r.maxBody == 0 {
 		r.maxBody = DefaultMaxBody

@@ -36,6 +36,7 @@ func TestNewValidates(t *testing.T) {
 		{"ordered with concurrency", func(c *Config) { c.Ordered = true; c.ForwardConcurrency = 4 }, "ordered delivers one event at a time"},
 		{"ack not 2xx", func(c *Config) { c.AckStatus = 302 }, "ack status must be 2xx"},
 		{"negative max_body", func(c *Config) { c.MaxBody = -1 }, "max_body must be positive"},
+		{"max_body over the limit", func(c *Config) { c.MaxBody = MaxBodyLimit + 1 }, "max_body must be at most 32 MiB"},
 		{"negative ack_timeout", func(c *Config) { c.AckTimeout = -time.Second }, "must not be negative"},
 		{"negative dedupe ttl", func(c *Config) { c.Dedupe.TTL = -time.Second; c.Dedupe.By = DedupeBody }, "dedupe ttl must not be negative"},
 	}
