@@ -40,6 +40,9 @@ func applyBatch(txn *badger.Txn, b *store.Batch, fx *effects) (dirty bool, err e
 			return true, fmt.Errorf("badgerstore: claim %s/%s: %w", c.Scope, c.Key, err)
 		}
 	}
+	if err := putBlobs(txn, b.Blobs); err != nil {
+		return true, err
+	}
 	for _, j := range b.Enqueue {
 		if err := enqueue(txn, j, fx); err != nil {
 			return true, err

@@ -20,6 +20,7 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"zero times, no payload", store.Job{}},
 		{"negative attempt", store.Job{Attempt: -1, Payload: []byte{0}}},
 		{"binary payload", store.Job{Payload: []byte{0, 1, 2, 255}}},
+		{"blob", store.Job{CounterKey: "c", Blob: "evt_1", Payload: []byte(`{"ref":true}`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,10 +31,26 @@ func TestCodecRoundTrip(t *testing.T) {
 			w := tt.job
 			if got.Queue != "q" || got.ID != "id" || !got.ReadyAt.Equal(w.ReadyAt) || !got.CreatedAt.Equal(w.CreatedAt) ||
 				got.ReadyAt.IsZero() != w.ReadyAt.IsZero() || got.Attempt != w.Attempt ||
-				got.CounterKey != w.CounterKey || got.Seq != w.Seq || !bytes.Equal(got.Payload, w.Payload) {
+				got.CounterKey != w.CounterKey || got.Seq != w.Seq || got.Blob != w.Blob || !bytes.Equal(got.Payload, w.Payload) {
 				t.Fatalf("decoded %+v, want %+v", got, w)
 			}
 		})
+	}
+}
+
+// Values written before blobs existed (version 1) still decode.
+func TestCodecReadsVersion1(t *testing.T) {
+	j := store.Job{Attempt: 2, CounterKey: "ck", Seq: 5, Payload: []byte("old payload")}
+	v2 := encodeJob(&j)
+	// version 1 is version 2 without the blob length (0, one byte)
+	at := len(v2) - len(j.Payload) - 1
+	v1 := append(append([]byte{codecV1}, v2[1:at]...), v2[at+1:]...)
+	got, err := decodeJob("q", "id", v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Attempt != 2 || got.CounterKey != "ck" || got.Seq != 5 || got.Blob != "" || string(got.Payload) != "old payload" {
+		t.Fatalf("decoded %+v", got)
 	}
 }
 
@@ -44,6 +61,7 @@ func TestCodecCorrupt(t *testing.T) {
 		"unknown version":   append([]byte{9}, good[1:]...),
 		"truncated header":  good[:10],
 		"truncated counter": good[:len(good)-3],
+		"truncated blob":    encodeJob(&store.Job{Blob: "evt_1"})[:23],
 	}
 	for name, b := range tests {
 		if _, err := decodeJob("q", "id", b); !errors.Is(err, errCorrupt) {

@@ -33,14 +33,25 @@ func (c *committer) drop(r *request) {
 	c.commitGroup([]*request{r})
 }
 
-// dropQueue deletes every q, x and z key of a queue and resets its
-// in-memory state. It runs on the writer goroutine.
+// dropQueue deletes every q, x and z key of a queue, with the blob
+// references of its queued jobs (named in x values) and dead letters, and
+// resets its in-memory state. It runs on the writer goroutine.
 func (s *Store) dropQueue(name string) error {
-	var err error
-	for _, tag := range [...]byte{tagReady, tagID, tagDead} {
-		if err = deletePrefix(s.db, queuePrefix(tag, name)); err != nil {
-			break
-		}
+	err := deletePrefix(s.db, queuePrefix(tagReady, name), nil)
+	if err == nil {
+		err = deletePrefix(s.db, queuePrefix(tagID, name), func(k, v []byte) (string, error) {
+			_, blob, err := decodeIndex(k, v)
+			return blob, err
+		})
+	}
+	if err == nil {
+		err = deletePrefix(s.db, queuePrefix(tagDead, name), func(k, v []byte) (string, error) {
+			j, err := decodeJob(name, "", v)
+			if err != nil {
+				return "", err
+			}
+			return j.Blob, nil
+		})
 	}
 	q := s.queues.get(name)
 	q.mu.Lock()
@@ -68,17 +79,33 @@ func (s *Store) dropQueue(name string) error {
 
 // deletePrefix deletes every key under prefix, dropChunk keys at a time,
 // resuming each round after the last key deleted so it never steps over
-// its own tombstones again.
-func deletePrefix(db *badger.DB, prefix []byte) error {
+// its own tombstones again. blobOf, when set, reads the blob a key's value
+// names, and each deleted key's blob loses that reference.
+func deletePrefix(db *badger.DB, prefix []byte, blobOf func(k, v []byte) (string, error)) error {
 	seek := prefix
 	keys := make([][]byte, 0, dropChunk)
+	var blobs []string
 	for {
-		keys = keys[:0]
+		keys, blobs = keys[:0], blobs[:0]
 		err := db.View(func(txn *badger.Txn) error {
-			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+			it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix, PrefetchValues: blobOf != nil})
 			defer it.Close()
 			for it.Seek(seek); it.Valid() && len(keys) < dropChunk; it.Next() {
-				keys = append(keys, it.Item().KeyCopy(nil))
+				item := it.Item()
+				k := item.KeyCopy(nil)
+				blob := ""
+				if blobOf != nil {
+					err := item.Value(func(v []byte) error {
+						var err error
+						blob, err = blobOf(k, v)
+						return err
+					})
+					if err != nil {
+						return err
+					}
+				}
+				keys = append(keys, k)
+				blobs = append(blobs, blob)
 			}
 			return nil
 		})
@@ -88,27 +115,39 @@ func deletePrefix(db *badger.DB, prefix []byte) error {
 		if len(keys) == 0 {
 			return nil
 		}
-		if err := deleteKeys(db, keys); err != nil {
+		if err := deleteKeys(db, keys, blobs); err != nil {
 			return err
 		}
 		seek = successor(keys[len(keys)-1])
 	}
 }
 
-// deleteKeys deletes keys, committing whenever the transaction is full.
-func deleteKeys(db *badger.DB, keys [][]byte) error {
+// deleteKeys deletes keys, and a reference to blobs[i] with keys[i] where
+// it is set, committing whenever the transaction is full. A key and its
+// reference may land in two commits; the reference goes second, so a crash
+// between them can only leave a blob too long, never delete one in use.
+func deleteKeys(db *badger.DB, keys [][]byte, blobs []string) error {
 	txn := db.NewTransaction(true)
 	defer func() { txn.Discard() }()
-	for _, k := range keys {
-		err := txn.Delete(k)
+	retry := func(op func() error) error {
+		err := op()
 		if errors.Is(err, badger.ErrTxnTooBig) {
 			if err := txn.Commit(); err != nil {
 				return err
 			}
 			txn = db.NewTransaction(true)
-			err = txn.Delete(k)
+			err = op()
 		}
-		if err != nil {
+		return err
+	}
+	for i, k := range keys {
+		if err := retry(func() error { return txn.Delete(k) }); err != nil {
+			return err
+		}
+		if blobs[i] == "" {
+			continue
+		}
+		if err := retry(func() error { return unrefBlob(txn, blobs[i]) }); err != nil {
 			return err
 		}
 	}

@@ -14,13 +14,26 @@ import (
 // in fx, applied only after the commit.
 
 // putJob stores j in its queue, replacing a queued job with the same ID
-// (which stays leased if it was). Its errors carry no context; callers add
-// it.
+// (which stays leased if it was), and counts j's blob as named by one more
+// job unless the replaced job named it already. Its errors carry no
+// context; callers add it.
 func putJob(txn *badger.Txn, j *store.Job, fx *effects) error {
 	xk := idKey(j.Queue, j.ID)
-	old, found, err := getUint64(txn, xk)
+	old, oldBlob, found, err := getIndex(txn, xk)
 	if err != nil {
 		return err
+	}
+	if !found || oldBlob != j.Blob {
+		if j.Blob != "" {
+			if err := refBlob(txn, j.Blob); err != nil {
+				return err
+			}
+		}
+		if found && oldBlob != "" {
+			if err := unrefBlob(txn, oldBlob); err != nil {
+				return err
+			}
+		}
 	}
 	at := readyNanos(j.ReadyAt)
 	if found && old != at {
@@ -32,8 +45,8 @@ func putJob(txn *badger.Txn, j *store.Job, fx *effects) error {
 	if err := txn.Set(qk, encodeJob(j)); err != nil {
 		return err
 	}
-	if !found || old != at {
-		if err := txn.Set(xk, encodeUint64(at)); err != nil {
+	if !found || old != at || oldBlob != j.Blob {
+		if err := txn.Set(xk, encodeIndex(at, j.Blob)); err != nil {
 			return err
 		}
 	}
@@ -59,24 +72,27 @@ func enqueue(txn *badger.Txn, j *store.Job, fx *effects) error {
 	return nil
 }
 
-// removeQueued deletes a queued job's q and x keys. found is false if the
-// job is not queued.
-func removeQueued(txn *badger.Txn, queue, id string) (found bool, err error) {
+// removeQueued deletes a queued job's q and x keys and returns the blob it
+// names, still counted. found is false if the job is not queued.
+func removeQueued(txn *badger.Txn, queue, id string) (blob string, found bool, err error) {
 	xk := idKey(queue, id)
-	at, found, err := getUint64(txn, xk)
+	at, blob, found, err := getIndex(txn, xk)
 	if err != nil || !found {
-		return false, err
+		return "", false, err
 	}
 	if err := txn.Delete(readyKey(queue, at, id)); err != nil {
-		return false, err
+		return "", false, err
 	}
-	return true, txn.Delete(xk)
+	return blob, true, txn.Delete(xk)
 }
 
 // done removes a job from its queue; a job that is gone is skipped.
 func done(txn *badger.Txn, j *store.Job, fx *effects) error {
 	fx.released(j.Queue, j.ID)
-	found, err := removeQueued(txn, j.Queue, j.ID)
+	blob, found, err := removeQueued(txn, j.Queue, j.ID)
+	if err == nil && blob != "" {
+		err = unrefBlob(txn, blob)
+	}
 	if err != nil {
 		return fmt.Errorf("badgerstore: done %s/%s: %w", j.Queue, j.ID, err)
 	}
@@ -90,7 +106,7 @@ func done(txn *badger.Txn, j *store.Job, fx *effects) error {
 // keeping what it was enqueued with (CreatedAt, CounterKey, Seq).
 func reschedule(txn *badger.Txn, j *store.Job, fx *effects) error {
 	fx.released(j.Queue, j.ID)
-	at, found, err := getUint64(txn, idKey(j.Queue, j.ID))
+	at, blob, found, err := getIndex(txn, idKey(j.Queue, j.ID))
 	if err != nil {
 		return fmt.Errorf("badgerstore: reschedule %s/%s: %w", j.Queue, j.ID, err)
 	}
@@ -98,6 +114,7 @@ func reschedule(txn *badger.Txn, j *store.Job, fx *effects) error {
 		return nil
 	}
 	next := *j
+	next.Blob = blob
 	item, err := txn.Get(readyKey(j.Queue, at, j.ID))
 	switch {
 	case err == nil:
@@ -124,11 +141,12 @@ func reschedule(txn *badger.Txn, j *store.Job, fx *effects) error {
 	return nil
 }
 
-// bury moves a queued job, as given, to the dead letters of its queue; a
-// job that is not queued is skipped.
+// bury moves a queued job, as given but with its blob, to the dead letters
+// of its queue, where it keeps naming the blob; a job that is not queued is
+// skipped.
 func bury(txn *badger.Txn, j *store.Job, fx *effects) error {
 	fx.released(j.Queue, j.ID)
-	found, err := removeQueued(txn, j.Queue, j.ID)
+	blob, found, err := removeQueued(txn, j.Queue, j.ID)
 	if err != nil {
 		return fmt.Errorf("badgerstore: bury %s/%s: %w", j.Queue, j.ID, err)
 	}
@@ -136,27 +154,37 @@ func bury(txn *badger.Txn, j *store.Job, fx *effects) error {
 		return nil
 	}
 	fx.queue(j.Queue).depth--
-	if err := txn.Set(deadKey(j.Queue, j.ID), encodeJob(j)); err != nil {
+	dead := *j
+	dead.Blob = blob
+	if err := txn.Set(deadKey(j.Queue, j.ID), encodeJob(&dead)); err != nil {
 		return fmt.Errorf("badgerstore: bury %s/%s: %w", j.Queue, j.ID, err)
 	}
 	return nil
 }
 
-// exhume moves a dead letter back into its queue, stored as given; a job
-// that is not dead is skipped.
+// exhume moves a dead letter back into its queue, stored as given but with
+// its blob; a job that is not dead is skipped.
 func exhume(txn *badger.Txn, j *store.Job, fx *effects) error {
 	zk := deadKey(j.Queue, j.ID)
-	_, err := txn.Get(zk)
-	if errors.Is(err, badger.ErrKeyNotFound) {
+	dead, err := getJob(txn, zk, j.Queue, j.ID)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil
-	}
-	if err == nil {
-		err = txn.Delete(zk)
 	}
 	if err != nil {
 		return fmt.Errorf("badgerstore: exhume %s/%s: %w", j.Queue, j.ID, err)
 	}
-	if err := putJob(txn, j, fx); err != nil {
+	queued := *j
+	queued.Blob = dead.Blob
+	// The queued job counts its blob before the dead letter stops
+	// counting it, so the count never passes through zero.
+	err = putJob(txn, &queued, fx)
+	if err == nil {
+		err = txn.Delete(zk)
+	}
+	if err == nil && dead.Blob != "" {
+		err = unrefBlob(txn, dead.Blob)
+	}
+	if err != nil {
 		return fmt.Errorf("badgerstore: exhume %s/%s: %w", j.Queue, j.ID, err)
 	}
 	return nil

@@ -17,7 +17,7 @@ func (s *Store) Job(queue, id string) (*store.Job, error) {
 	defer s.closeMu.RUnlock()
 	var j *store.Job
 	err := s.db.View(func(txn *badger.Txn) error {
-		at, found, err := getUint64(txn, idKey(queue, id))
+		at, _, found, err := getIndex(txn, idKey(queue, id))
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,8 @@ const (
 	tagReady   = 'q'
 	tagID      = 'x'
 	tagDead    = 'z'
+	tagBlob    = 'b'
+	tagRefs    = 'n'
 )
 
 // readyAtLen is the length of the big-endian ready time inside a q key.
@@ -47,6 +49,11 @@ func queuePrefix(tag byte, queue string) []byte { return key3(tag, queue, "") }
 func idKey(queue, id string) []byte { return key3(tagID, queue, id) }
 
 func deadKey(queue, id string) []byte { return key3(tagDead, queue, id) }
+
+func blobKey(key string) []byte { return key2(tagBlob, key) }
+
+// refsKey holds how many queued or dead jobs name a blob.
+func refsKey(key string) []byte { return key2(tagRefs, key) }
 
 // readyKey builds the q key of a job.
 func readyKey(queue string, readyAt uint64, id string) []byte {

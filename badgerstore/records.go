@@ -12,13 +12,18 @@ import (
 
 // Get implements store.Store.
 func (s *Store) Get(kind, key string) ([]byte, error) {
+	return s.value(recordKey(kind, key), "get "+kind+"/"+key)
+}
+
+// value reads one key's value; what names it in errors.
+func (s *Store) value(k []byte, what string) ([]byte, error) {
 	if err := s.enter(); err != nil {
 		return nil, err
 	}
 	defer s.closeMu.RUnlock()
 	var v []byte
 	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(recordKey(kind, key))
+		item, err := txn.Get(k)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return store.ErrNotFound
 		}
@@ -29,7 +34,7 @@ func (s *Store) Get(kind, key string) ([]byte, error) {
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("badgerstore: get %s/%s: %w", kind, key, err)
+		return nil, fmt.Errorf("badgerstore: %s: %w", what, err)
 	}
 	return v, nil
 }

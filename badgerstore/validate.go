@@ -42,6 +42,21 @@ func validateBatch(b *store.Batch) error {
 			}
 		}
 	}
+	named := make(map[string]bool, len(b.Blobs))
+	for _, j := range b.Enqueue {
+		if j.Blob != "" {
+			named[j.Blob] = true
+		}
+	}
+	for _, bl := range b.Blobs {
+		if err := checkName("blob key", bl.Key); err != nil {
+			return err
+		}
+		if !named[bl.Key] {
+			// Nothing would ever delete it.
+			return fmt.Errorf("badgerstore: write: blob %q is named by no job the batch enqueues", bl.Key)
+		}
+	}
 	for _, q := range b.Drop {
 		if err := checkName("queue", q); err != nil {
 			return err
@@ -80,6 +95,9 @@ func batchSize(b *store.Batch) int {
 	}
 	for _, r := range b.Put {
 		n += len(r.Value) + len(r.Key) + 16
+	}
+	for _, bl := range b.Blobs {
+		n += len(bl.Value) + len(bl.Key) + 16
 	}
 	return n
 }

@@ -44,6 +44,18 @@ type Job struct {
 	Seq uint64 `json:"seq,omitempty"`
 	// Payload is opaque to the store.
 	Payload []byte `json:"payload"`
+	// Blob, when set on enqueue, names a shared value (see Batch.Blobs)
+	// that the payload refers to instead of carrying. The store keeps a
+	// blob while any queued or dead job names it, and deletes it with the
+	// last one. Later operations keep the job's blob whatever they pass.
+	Blob string `json:"blob,omitempty"`
+}
+
+// Blob is a value that several jobs share, such as an event's data fanned
+// out to many subscriptions: stored once instead of once per job.
+type Blob struct {
+	Key   string
+	Value []byte
 }
 
 // Record is a small value stored under Kind/Key, such as a subscription, an
@@ -75,6 +87,9 @@ type Batch struct {
 	Enqueue []*Job // Seq is filled in for jobs with a CounterKey
 	Put     []Record
 	Delete  []RecordRef
+	// Blobs are written for the jobs of Enqueue that name them; each must
+	// be named by at least one, and a key already in use is an error.
+	Blobs []Blob
 	// Jobs below are identified by Queue and ID; a job that no longer
 	// exists is skipped, so a batch may race with a deleted queue.
 
@@ -130,6 +145,8 @@ type Store interface {
 
 	// Get returns a record's value or ErrNotFound.
 	Get(kind, key string) ([]byte, error)
+	// Blob returns a shared value or ErrNotFound.
+	Blob(key string) ([]byte, error)
 	// List returns records of a kind with keys under prefix, in key order,
 	// starting after cursor, up to limit (limit <= 0 means all).
 	List(kind, prefix, cursor string, limit int) ([]Record, error)
