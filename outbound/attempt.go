@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hookgate/hookgate/store"
 )
 
 // Delivery statuses, as the attempt log reports them.
@@ -43,16 +45,26 @@ const responseLogLimit = 4 << 10
 // jobPayload is what a delivery job carries: the event, and where its
 // pending attempt is logged.
 type jobPayload struct {
-	EventID   string          `json:"event_id"`
-	Type      string          `json:"type"`
-	EntityID  string          `json:"entity_id,omitempty"`
-	Data      json.RawMessage `json:"data"`
+	EventID  string `json:"event_id"`
+	Type     string `json:"type"`
+	EntityID string `json:"entity_id,omitempty"`
+	// Data is left out when the job names a blob holding it.
+	Data      json.RawMessage `json:"data,omitempty"`
 	Published time.Time       `json:"published"`
 	// LogKey is the attempt log entry of the next attempt.
 	LogKey string `json:"log_key,omitempty"`
 	// RetryBase is the attempt count when the delivery was last retried
 	// by hand; the retry schedule starts over from there.
 	RetryBase int `json:"retry_base,omitempty"`
+}
+
+// encodePayload encodes p as job's payload, leaving out the data when the
+// job's blob holds it.
+func encodePayload(job *store.Job, p jobPayload) ([]byte, error) {
+	if job.Blob != "" {
+		p.Data = nil
+	}
+	return json.Marshal(p)
 }
 
 // Attempt is one entry of a subscription's attempt log: an attempt made,

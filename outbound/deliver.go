@@ -34,6 +34,17 @@ func (d *Dispatcher) deliver(ctx context.Context, job *store.Job) delivery.Resul
 			zap.String("delivery", job.ID), zap.Error(err))
 		return delivery.Result{Outcome: delivery.Dead}
 	}
+	if job.Blob != "" {
+		data, err := d.cfg.Store.Blob(job.Blob)
+		if err != nil {
+			// The store keeps a blob while the job names it: this is a
+			// store failure, to wait out rather than an endpoint's.
+			d.cfg.Logger.Error("reading a delivery's event data", zap.String("subscription", subID),
+				zap.String("delivery", job.ID), zap.Error(err))
+			return delivery.Result{Outcome: delivery.Retry, HoldUntil: time.Now().Add(blobRetry)}
+		}
+		p.Data = data
+	}
 	pol := d.policyOf(r)
 	job.Attempt++
 	res := d.send(ctx, r, pol, job, &p)
@@ -134,7 +145,7 @@ func (d *Dispatcher) logNext(b *store.Batch, job *store.Job, p *jobPayload, now 
 	val, _ := json.Marshal(a)
 	b.Put = append(b.Put, store.Record{Kind: attemptKind, Key: next, Value: val, TTL: attemptTTL})
 	p.LogKey = next
-	if payload, err := json.Marshal(p); err == nil {
+	if payload, err := encodePayload(job, *p); err == nil {
 		job.Payload = payload
 	}
 	// The entry just made keeps the old key: it is written by the caller.

@@ -20,10 +20,18 @@ const (
 	maxEventIDLength = 256
 )
 
-// maxFanOutBytes bounds the jobs and log entries one publish writes, so
-// the write stays well inside one store transaction (badgerstore allows
-// about 2.4 MB). Each matching subscription gets its own copy of the data.
+// maxFanOutBytes bounds the jobs, log entries and data one publish
+// writes, so the write stays well inside one store transaction
+// (badgerstore allows about 2.4 MB).
 const maxFanOutBytes = 2 << 20
+
+// shareDataOver is the size of all the data copies of one fan-out above
+// which the jobs share one stored copy (a blob) instead of carrying their
+// own. Below it each delivery reads its data with its job, saving a read.
+const shareDataOver = 64 << 10
+
+// blobRetry is how long a delivery whose shared data cannot be read waits.
+const blobRetry = 5 * time.Second
 
 // eventScope is the dedupe scope of published event ids.
 const eventScope = "outbound/events"
@@ -43,11 +51,11 @@ func (d *Dispatcher) Publish(ctx context.Context, ev Event) (PublishResult, erro
 		ev.ID = "evt_" + store.NewID()
 	}
 	now := time.Now().UTC()
-	jobs, logs, err := d.fanOut(&ev, now)
+	jobs, logs, blobs, err := d.fanOut(&ev, now)
 	if err != nil {
 		return PublishResult{}, err
 	}
-	if size := fanOutSize(jobs, logs); size > maxFanOutBytes {
+	if size := fanOutSize(jobs, logs, blobs); size > maxFanOutBytes {
 		return PublishResult{}, &TooLargeError{msg: fmt.Sprintf(
 			"event %s fans out to %d subscriptions, %d bytes in all; at most %d fit in one write",
 			ev.ID, len(jobs), size, maxFanOutBytes)}
@@ -56,6 +64,7 @@ func (d *Dispatcher) Publish(ctx context.Context, ev Event) (PublishResult, erro
 		Claims:  []store.Claim{{Scope: eventScope, Key: ev.ID, TTL: d.cfg.DedupeTTL}},
 		Enqueue: jobs,
 		Put:     logs,
+		Blobs:   blobs,
 	}
 	err = d.cfg.Store.Write(ctx, b)
 	if errors.Is(err, store.ErrDuplicate) {
@@ -104,12 +113,59 @@ func validateEvent(ev *Event) error {
 // fanOut builds one job per matching subscription, and the attempt log
 // entry of each job's first attempt. The entries' increment_id is filled
 // in when the log is read, since the store assigns it in the same write.
-func (d *Dispatcher) fanOut(ev *Event, now time.Time) ([]*store.Job, []store.Record, error) {
+// When the copies of the data would be large, the jobs share one stored
+// copy, returned as a blob.
+func (d *Dispatcher) fanOut(ev *Event, now time.Time) ([]*store.Job, []store.Record, []store.Blob, error) {
+	matched, err := d.matching(ev)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var blobs []store.Blob
+	if len(matched) > 1 && len(matched)*len(ev.Data) > shareDataOver {
+		blobs = []store.Blob{{Key: "outbound/" + store.NewID(), Value: ev.Data}}
+	}
+	jobs := make([]*store.Job, 0, len(matched))
+	logs := make([]store.Record, 0, len(matched))
+	for _, r := range matched {
+		id := newDeliveryID(r.ID)
+		p := jobPayload{
+			EventID:   ev.ID,
+			Type:      ev.Type,
+			EntityID:  string(ev.EntityID),
+			Data:      ev.Data,
+			Published: now,
+			LogKey:    attemptKey(r.ID, now, id),
+		}
+		job := &store.Job{
+			Queue:      queueOf(r.ID),
+			ID:         id,
+			ReadyAt:    now,
+			CreatedAt:  now,
+			CounterKey: counterOf(r.ID),
+		}
+		if blobs != nil {
+			job.Blob = blobs[0].Key
+		}
+		if job.Payload, err = encodePayload(job, p); err != nil {
+			return nil, nil, nil, err
+		}
+		entry, err := json.Marshal(pendingAttempt(jobMeta{id: id}, &p, 1, &now))
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		logs = append(logs, store.Record{Kind: attemptKind, Key: p.LogKey, Value: entry, TTL: attemptTTL})
+		jobs = append(jobs, job)
+	}
+	return jobs, logs, blobs, nil
+}
+
+// matching returns the active or paused subscriptions whose events
+// patterns, entity_id and filter match the event.
+func (d *Dispatcher) matching(ev *Event) ([]*record, error) {
 	var (
 		data    any
 		decoded bool
-		jobs    []*store.Job
-		logs    []store.Record
+		matched []*record
 	)
 	for _, v := range d.reg.all() {
 		r := v.rec
@@ -123,7 +179,7 @@ func (d *Dispatcher) fanOut(ev *Event, now time.Time) ([]*store.Job, []store.Rec
 			if !decoded {
 				var err error
 				if data, err = jsonpointer.Decode(ev.Data); err != nil {
-					return nil, nil, invalid("data is not valid JSON: %v", err)
+					return nil, invalid("data is not valid JSON: %v", err)
 				}
 				decoded = true
 			}
@@ -131,34 +187,9 @@ func (d *Dispatcher) fanOut(ev *Event, now time.Time) ([]*store.Job, []store.Rec
 				continue
 			}
 		}
-		id := newDeliveryID(r.ID)
-		p := jobPayload{
-			EventID:   ev.ID,
-			Type:      ev.Type,
-			EntityID:  string(ev.EntityID),
-			Data:      ev.Data,
-			Published: now,
-			LogKey:    attemptKey(r.ID, now, id),
-		}
-		payload, err := json.Marshal(p)
-		if err != nil {
-			return nil, nil, err
-		}
-		entry, err := json.Marshal(pendingAttempt(jobMeta{id: id}, &p, 1, &now))
-		if err != nil {
-			return nil, nil, err
-		}
-		logs = append(logs, store.Record{Kind: attemptKind, Key: p.LogKey, Value: entry, TTL: attemptTTL})
-		jobs = append(jobs, &store.Job{
-			Queue:      queueOf(r.ID),
-			ID:         id,
-			ReadyAt:    now,
-			CreatedAt:  now,
-			CounterKey: counterOf(r.ID),
-			Payload:    payload,
-		})
+		matched = append(matched, r)
 	}
-	return jobs, logs, nil
+	return matched, nil
 }
 
 // newDeliveryID returns a fresh delivery id that names its subscription,
@@ -183,8 +214,11 @@ func subscriptionOfDelivery(id string) (string, bool) {
 }
 
 // fanOutSize estimates the bytes a fan-out writes.
-func fanOutSize(jobs []*store.Job, logs []store.Record) int {
+func fanOutSize(jobs []*store.Job, logs []store.Record, blobs []store.Blob) int {
 	n := 0
+	for _, b := range blobs {
+		n += len(b.Value) + len(b.Key) + 32
+	}
 	for _, j := range jobs {
 		n += len(j.Payload) + len(j.ID) + len(j.Queue) + 64
 	}

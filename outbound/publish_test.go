@@ -1,6 +1,7 @@
 package outbound
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -177,23 +178,43 @@ func TestDeliverySignatureStableAcrossRetries(t *testing.T) {
 }
 
 // A fan-out too large for one store write is refused with a TooLargeError
-// and nothing is queued; one just under the bound is written.
+// and nothing is queued or claimed. With shared data, what bounds a fan-out
+// is the number of subscriptions, not the data's size.
 func TestPublishFanOutTooLarge(t *testing.T) {
 	env := newTestEnv(t, Policy{})
-	url := "https://example.com/hook"
+	long := strings.Repeat("t", maxTypeLength)
+	for range 1500 {
+		env.create(t, SubscriptionInput{URL: "https://example.com/hook", Events: []string{long}})
+	}
+	_, err := env.d.Publish(context.Background(), Event{ID: strings.Repeat("i", maxEventIDLength), Type: long, Data: json.RawMessage(`{}`)})
+	var tl *TooLargeError
+	if !errors.As(err, &tl) {
+		t.Fatalf("fan-out to 1,500: %v, want a TooLargeError", err)
+	}
+	if claimed, _ := env.st.Claimed(eventScope, strings.Repeat("i", maxEventIDLength)); claimed {
+		t.Fatal("the refused event's id was claimed")
+	}
+	if n, _ := env.st.Queues(QueuePrefix); len(n) != 0 {
+		t.Fatalf("a refused event queued deliveries in %d queues", len(n))
+	}
+}
+
+// Large data fanned out to several subscriptions is stored once: each job
+// names the shared copy, each subscriber gets the whole data, and the copy
+// is deleted with the last delivery. 3 × 700 KB did not fit one write when
+// each job carried its own copy.
+func TestPublishSharesLargeData(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	data := json.RawMessage(`"` + strings.Repeat("x", 700*1000) + `"`)
+	var subs []*subscriber
 	var ids []string
 	for range 3 {
-		s := env.create(t, SubscriptionInput{URL: url, Events: []string{"big"}})
+		sub := newSubscriber(t, nil)
+		subs = append(subs, sub)
+		s := env.create(t, SubscriptionInput{URL: sub.URL, Events: []string{"big"}, Format: FormatRaw})
 		ids = append(ids, s.ID)
-		off := false
-		if _, err := env.d.Update(context.Background(), s.ID, SubscriptionPatch{Active: &off}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	on := true
-	data := json.RawMessage(`"` + strings.Repeat("x", 1000*1000) + `"`)
-	for _, id := range ids[:2] {
-		if _, err := env.d.reg.update(context.Background(), id, func(r *record, _ *store.Batch) error {
+		// held until the jobs have been looked at
+		if _, err := env.d.reg.update(context.Background(), s.ID, func(r *record, _ *store.Batch) error {
 			until := time.Now().Add(time.Hour)
 			r.Status, r.StatusUntil = StatusPaused, &until
 			return nil
@@ -201,18 +222,40 @@ func TestPublishFanOutTooLarge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if res, err := env.d.Publish(context.Background(), Event{Type: "big", Data: data}); err != nil || res.Deliveries != 2 {
-		t.Fatalf("two copies of 1 MB: %+v, %v", res, err)
+	res, err := env.d.Publish(context.Background(), Event{Type: "big", Data: data})
+	if err != nil || res.Deliveries != 3 {
+		t.Fatalf("publish: %+v, %v", res, err)
 	}
-	if _, err := env.d.Update(context.Background(), ids[2], SubscriptionPatch{Active: &on}); err != nil {
-		t.Fatal(err)
+	blob := ""
+	for _, id := range ids {
+		jobs, err := env.st.Lease(queueOf(id), time.Now(), 1)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("lease %s: %v, %v", id, jobs, err)
+		}
+		j := jobs[0]
+		env.st.Release(j)
+		if j.Blob == "" || (blob != "" && j.Blob != blob) || len(j.Payload) > 1024 {
+			t.Fatalf("job %s: blob %q, %d-byte payload; want one shared blob and a small payload", j.ID, j.Blob, len(j.Payload))
+		}
+		blob = j.Blob
 	}
-	_, err := env.d.Publish(context.Background(), Event{ID: "too-big", Type: "big", Data: data})
-	var tl *TooLargeError
-	if !errors.As(err, &tl) {
-		t.Fatalf("three copies of 1 MB: %v, want a TooLargeError", err)
+	if v, err := env.st.Blob(blob); err != nil || !bytes.Equal(v, data) {
+		t.Fatalf("shared data: %d bytes, %v", len(v), err)
 	}
-	if claimed, _ := env.st.Claimed(eventScope, "too-big"); claimed {
-		t.Fatal("the refused event's id was claimed")
+	on := true
+	for _, id := range ids {
+		if _, err := env.d.Update(context.Background(), id, SubscriptionPatch{Active: &on}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	for i, sub := range subs {
+		got := sub.wait(t, 1)
+		if !bytes.Equal(got[0].body, data) {
+			t.Fatalf("subscriber %d got %d bytes, want the %d of the data", i, len(got[0].body), len(data))
+		}
+	}
+	eventually(t, "the shared data deleted with the last delivery", func() bool {
+		_, err := env.st.Blob(blob)
+		return errors.Is(err, store.ErrNotFound)
+	})
 }

@@ -93,7 +93,7 @@ func scheduleRetry(b *store.Batch, job *store.Job, was string, now time.Time) er
 	if was == DeliveryDead {
 		p.RetryBase = job.Attempt
 		p.LogKey = attemptKey(subID, now, job.ID)
-		payload, err := json.Marshal(p)
+		payload, err := encodePayload(job, p)
 		if err != nil {
 			return err
 		}
