@@ -120,6 +120,9 @@ func (d *Dispatcher) Update(ctx context.Context, id string, p SubscriptionPatch)
 			}
 		}
 		r.UpdatedAt = now
+		if p.URL == nil {
+			return d.validateSettings(r)
+		}
 		return d.validate(r)
 	})
 	if err != nil {

@@ -204,3 +204,22 @@ func TestRegistryOfClosedStoreDropped(t *testing.T) {
 		t.Fatalf("closed store's registry kept: %v; open store's made: %v", kept, made)
 	}
 }
+
+// Once allow_private_targets is turned off, a subscription to a private
+// address can still be disabled or renamed, but not pointed at another
+// private address.
+func TestUpdateWithURLNoLongerAllowed(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	s := env.create(t, SubscriptionInput{URL: "http://127.0.0.1:9/hook"})
+	env.d.cfg.AllowPrivateTargets = false
+	off, name := false, "kept"
+	if got, err := env.d.Update(context.Background(), s.ID, SubscriptionPatch{Active: &off, Name: &name}); err != nil || got.Status != StatusDisabled {
+		t.Fatalf("disabling: %+v, %v", got, err)
+	}
+	other := "http://10.0.0.1/hook"
+	_, err := env.d.Update(context.Background(), s.ID, SubscriptionPatch{URL: &other})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("moving to another private address: %v, want a ValidationError", err)
+	}
+}

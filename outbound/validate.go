@@ -20,6 +20,15 @@ func (d *Dispatcher) validate(r *record) error {
 	if err := validateURL(r.URL, d.cfg.AllowPrivateTargets); err != nil {
 		return invalid("%v", err)
 	}
+	return d.validateSettings(r)
+}
+
+// validateSettings checks everything validate does but the URL: a patch
+// that leaves the URL alone must go through even when the URL is no
+// longer allowed (allow_private_targets turned off), so the subscription
+// can still be paused, disabled or fixed. Deliveries to it are refused at
+// dial time either way.
+func (d *Dispatcher) validateSettings(r *record) error {
 	if len(r.Name) > maxNameLength {
 		return invalid("name is longer than %d bytes", maxNameLength)
 	}
