@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -185,4 +186,57 @@ func keyCount(t *testing.T, s *Store) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// Burying a job whose id already has a dead letter replaces the dead
+// letter and the reference it held.
+func TestBlobBuryOverDeadLetter(t *testing.T) {
+	s := openTest(t, Process)
+	write(t, s, &store.Batch{Blobs: []store.Blob{{Key: "B", Value: []byte("data")}}, Enqueue: []*store.Job{withBlob("q", "1", "B")}})
+	write(t, s, &store.Batch{Bury: lease(t, s, "q", 1)})
+	write(t, s, &store.Batch{Enqueue: []*store.Job{withBlob("q", "1", "B")}}) // the same id queued again
+	write(t, s, &store.Batch{Bury: lease(t, s, "q", 1)})
+	if _, refs, _ := blobState(t, s, "B"); refs != 1 {
+		t.Fatalf("one dead letter names B, but it counts %d references", refs)
+	}
+	write(t, s, &store.Batch{Drop: []string{"q"}})
+	if _, refs, exists := blobState(t, s, "B"); exists {
+		t.Fatalf("queue dropped, no job names B, but B is kept with %d references", refs)
+	}
+}
+
+// A drop larger than dropChunk, whose deletes also overflow a transaction,
+// drops exactly its references, and the count survives a reopen.
+func TestBlobDropManyChunks(t *testing.T) {
+	dir := t.TempDir()
+	s := openDir(t, dir, Process)
+	long := strings.Repeat("i", 240) // long ids: the deletes overflow a transaction
+	write(t, s, &store.Batch{Blobs: []store.Blob{{Key: "B", Value: []byte("data")}},
+		Enqueue: []*store.Job{withBlob("other", "o", "B")}})
+	const n = 23000
+	for i := 0; i < n; i += 500 {
+		b := &store.Batch{}
+		for k := i; k < i+500; k++ {
+			j := withBlob("big", fmt.Sprintf("%s%06d", long, k), "B")
+			j.Payload = nil
+			b.Enqueue = append(b.Enqueue, j)
+		}
+		write(t, s, b)
+	}
+	write(t, s, &store.Batch{Bury: lease(t, s, "big", 7)})
+	if _, refs, _ := blobState(t, s, "B"); refs != n+1 {
+		t.Fatalf("refs before the drop = %d, want %d", refs, n+1)
+	}
+	write(t, s, &store.Batch{Drop: []string{"big"}})
+	if _, refs, exists := blobState(t, s, "B"); !exists || refs != 1 {
+		t.Fatalf("after the drop: exists=%v refs=%d, want 1", exists, refs)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openDir(t, dir, Process)
+	if _, refs, exists := blobState(t, s, "B"); !exists || refs != 1 {
+		t.Fatalf("after reopening: exists=%v refs=%d, want 1", exists, refs)
+	}
+	depth(t, s, "big", 0)
 }

@@ -154,10 +154,25 @@ func bury(txn *badger.Txn, j *store.Job, fx *effects) error {
 		return nil
 	}
 	fx.queue(j.Queue).depth--
+	zk := deadKey(j.Queue, j.ID)
+	// A dead letter with the same id is replaced: the blob it named
+	// loses that reference, after the new one took over its own.
+	old, err := getJob(txn, zk, j.Queue, j.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		old = nil
+	case err != nil:
+		return fmt.Errorf("badgerstore: bury %s/%s: %w", j.Queue, j.ID, err)
+	}
 	dead := *j
 	dead.Blob = blob
-	if err := txn.Set(deadKey(j.Queue, j.ID), encodeJob(&dead)); err != nil {
+	if err := txn.Set(zk, encodeJob(&dead)); err != nil {
 		return fmt.Errorf("badgerstore: bury %s/%s: %w", j.Queue, j.ID, err)
+	}
+	if old != nil && old.Blob != "" {
+		if err := unrefBlob(txn, old.Blob); err != nil {
+			return fmt.Errorf("badgerstore: bury %s/%s: %w", j.Queue, j.ID, err)
+		}
 	}
 	return nil
 }

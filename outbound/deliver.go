@@ -3,6 +3,7 @@ package outbound
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,9 +37,16 @@ func (d *Dispatcher) deliver(ctx context.Context, job *store.Job) delivery.Resul
 	}
 	if job.Blob != "" {
 		data, err := d.cfg.Store.Blob(job.Blob)
-		if err != nil {
-			// The store keeps a blob while the job names it: this is a
-			// store failure, to wait out rather than an endpoint's.
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			// The store keeps a blob while a job names it, so this is
+			// damage: no attempt can ever succeed, and holding the
+			// queue for it would stall the subscription.
+			d.cfg.Logger.Error("delivery's event data is missing; moving it to the dead letters",
+				zap.String("subscription", subID), zap.String("delivery", job.ID), zap.Error(err))
+			return delivery.Result{Outcome: delivery.Dead}
+		case err != nil:
+			// A store failure, to wait out rather than the endpoint's.
 			d.cfg.Logger.Error("reading a delivery's event data", zap.String("subscription", subID),
 				zap.String("delivery", job.ID), zap.Error(err))
 			return delivery.Result{Outcome: delivery.Retry, HoldUntil: time.Now().Add(blobRetry)}

@@ -9,8 +9,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/hookgate/hookgate/signing"
 	"github.com/hookgate/hookgate/store"
@@ -258,4 +261,101 @@ func TestPublishSharesLargeData(t *testing.T) {
 		_, err := env.st.Blob(blob)
 		return errors.Is(err, store.ErrNotFound)
 	})
+}
+
+// A delivery sharing its event's data fails, is retried, dies and is
+// retried by hand: every attempt carries the whole data, the dead letter
+// keeps it out of its payload, and the data goes with the last delivery.
+func TestPublishSharedDataThroughRetryDeathAndManualRetry(t *testing.T) {
+	env := newTestEnv(t, Policy{
+		RetrySchedule:  []Duration{Duration(50 * time.Millisecond)},
+		PauseOnFailure: dur(0),
+		Breaker:        &Breaker{},
+	})
+	data := json.RawMessage(`"` + strings.Repeat("y", 30000) + `"`)
+	var healthy atomic.Bool
+	bad := newSubscriber(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if !healthy.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	good := newSubscriber(t, nil)
+	sb := env.create(t, SubscriptionInput{URL: bad.URL, Format: FormatRaw})
+	env.create(t, SubscriptionInput{URL: good.URL, Format: FormatRaw})
+	env.create(t, SubscriptionInput{URL: good.URL, Format: FormatRaw})
+	env.publish(t, Event{Type: "x", Data: data})
+	got := bad.wait(t, 2)
+	for i, g := range got {
+		if !bytes.Equal(g.body, data) {
+			t.Fatalf("attempt %d carried %d bytes, want %d", i+1, len(g.body), len(data))
+		}
+	}
+	good.wait(t, 2)
+	id := got[0].header.Get("webhook-id")
+	var dead *store.Job
+	eventually(t, "the failing delivery dead", func() bool {
+		var err error
+		dead, err = env.st.DeadJob(queueOf(sb.ID), id)
+		return err == nil
+	})
+	if dead.Blob == "" || len(dead.Payload) > 1024 {
+		t.Fatalf("dead letter: blob %q, %d-byte payload; want the shared data named, not carried", dead.Blob, len(dead.Payload))
+	}
+	if v, err := env.st.Blob(dead.Blob); err != nil || !bytes.Equal(v, data) {
+		t.Fatalf("shared data while a dead letter names it: %d bytes, %v", len(v), err)
+	}
+	healthy.Store(true)
+	on := true
+	if _, err := env.d.Update(context.Background(), sb.ID, SubscriptionPatch{Active: &on}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.d.Retry(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if got = bad.wait(t, 3); !bytes.Equal(got[2].body, data) {
+		t.Fatalf("manual retry carried %d bytes", len(got[2].body))
+	}
+	eventually(t, "the shared data deleted", func() bool {
+		_, err := env.st.Blob(dead.Blob)
+		return errors.Is(err, store.ErrNotFound)
+	})
+}
+
+// Shared data that went missing (damage: the store keeps it while a job
+// names it) dead-letters the delivery instead of holding the subscription.
+func TestPublishSharedDataMissing(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	sub := newSubscriber(t, nil)
+	s := env.create(t, SubscriptionInput{URL: sub.URL, Format: FormatRaw})
+	env.create(t, SubscriptionInput{URL: sub.URL, Format: FormatRaw})
+	if _, err := env.d.reg.update(context.Background(), s.ID, func(r *record, _ *store.Batch) error {
+		until := time.Now().Add(time.Hour)
+		r.Status, r.StatusUntil = StatusPaused, &until
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	env.publish(t, Event{Type: "x", Data: json.RawMessage(`"` + strings.Repeat("z", 40000) + `"`)})
+	sub.wait(t, 1) // the other subscription's delivery
+	jobs, err := env.st.Lease(queueOf(s.ID), time.Now(), 1)
+	if err != nil || len(jobs) != 1 || jobs[0].Blob == "" {
+		t.Fatalf("lease: %+v, %v", jobs, err)
+	}
+	env.st.Release(jobs...)
+	// badgerstore's key of a blob: tag 'b', NUL, the blob's key
+	blobKey := append([]byte{'b', 0}, jobs[0].Blob...)
+	if err := env.st.DB().Update(func(txn *badger.Txn) error { return txn.Delete(blobKey) }); err != nil {
+		t.Fatal(err)
+	}
+	on := true
+	if _, err := env.d.Update(context.Background(), s.ID, SubscriptionPatch{Active: &on}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the delivery dead-lettered", func() bool {
+		_, err := env.st.DeadJob(queueOf(s.ID), jobs[0].ID)
+		return err == nil
+	})
+	if n := sub.count(); n != 1 {
+		t.Fatalf("%d requests arrived, want only the other subscription's", n)
+	}
 }
