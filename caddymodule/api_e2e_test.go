@@ -51,6 +51,19 @@ func TestAPIE2EAuth(t *testing.T) {
 	if status, out := obCall(t, http.MethodGet, "/stats", nil); status != http.StatusOK {
 		t.Fatalf("loopback client without tokens: %d %v", status, out)
 	}
+	// but not what a web page in a browser on this machine could send
+	attacker := map[string]any{"url": "https://attacker.example/collect", "events": []string{"*"}}
+	for _, h := range [][]string{
+		{"Host", "rebind.attacker.example", "Content-Type", "text/plain"},
+		{"Origin", "https://attacker.example", "Content-Type", "text/plain"},
+	} {
+		if status, out := obCall(t, http.MethodPost, "/subscriptions", attacker, h...); status != http.StatusForbidden {
+			t.Fatalf("POST with %v: %d %v, want 403", h, status, out)
+		}
+	}
+	if _, out := obCall(t, http.MethodGet, "/subscriptions", nil); len(out["items"].([]any)) != 0 {
+		t.Fatalf("a refused request created a subscription: %v", out)
+	}
 }
 
 // Bad requests get the right status, a JSON error, and store nothing.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 
 	"github.com/caddyserver/caddy/v2"
@@ -74,6 +75,12 @@ func (h *APIHandler) Provision(ctx caddy.Context) error {
 // ServeHTTP authenticates the request and routes it. The API answers every
 // path under its mount itself; it never calls next.
 func (h *APIHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, _ caddyhttp.Handler) error {
+	if len(h.hashes) == 0 && isLoopback(r.RemoteAddr) && !fromLocalClient(r) {
+		writeError(w, h.logger, apiErrorf(http.StatusForbidden,
+			"without tokens the webhook API refuses requests a web page could make: "+
+				"the Host must name a loopback address and an Origin, if sent, must be the API's own"))
+		return nil
+	}
 	if !h.authorized(r) {
 		if len(h.hashes) == 0 {
 			writeError(w, h.logger, apiErrorf(http.StatusUnauthorized,
@@ -106,6 +113,39 @@ func (h *APIHandler) authorized(r *http.Request) bool {
 		match |= subtle.ConstantTimeCompare(sum[:], h.hashes[i][:])
 	}
 	return match == 1
+}
+
+// fromLocalClient reports whether a loopback request cannot be a web page's
+// doing. A page open in a browser on this machine can make it send requests
+// to loopback: cross-origin (the browser then sends the page's Origin) or,
+// after rebinding a domain of its own to 127.0.0.1, same-origin (the Host
+// then names that domain). Local programs send a loopback Host and no
+// foreign Origin. Caddy's admin endpoint guards its loopback listener the
+// same way.
+func fromLocalClient(r *http.Request) bool {
+	if !loopbackName(r.Host) {
+		return false
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == r.Host
+}
+
+// loopbackName reports whether a Host header names this machine: localhost
+// or a loopback address, with or without a port.
+func loopbackName(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = strings.Trim(hostport, "[]")
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // isLoopback reports whether a connection's remote address is loopback.

@@ -47,3 +47,36 @@ func TestAPIAuthorized(t *testing.T) {
 		})
 	}
 }
+
+// Without tokens, a loopback request a web page could have made is
+// refused: a foreign Host (DNS rebinding) or a foreign Origin (cross-site).
+func TestAPIFromLocalClient(t *testing.T) {
+	tests := []struct {
+		name, host, origin string
+		want               bool
+	}{
+		{"curl to 127.0.0.1", "127.0.0.1:8080", "", true},
+		{"curl to localhost", "localhost:8080", "", true},
+		{"localhost without port", "localhost", "", true},
+		{"IPv6 loopback", "[::1]:8080", "", true},
+		{"same-origin page on loopback", "127.0.0.1:8080", "http://127.0.0.1:8080", true},
+		{"rebound domain", "rebind.attacker.example:8080", "http://rebind.attacker.example:8080", false},
+		{"rebound domain without Origin", "rebind.attacker.example:8080", "", false},
+		{"cross-site page", "127.0.0.1:8080", "https://attacker.example", false},
+		{"another local page", "127.0.0.1:8080", "http://localhost:3000", false},
+		{"opaque origin", "127.0.0.1:8080", "null", false},
+		{"private address is not loopback", "10.0.0.2:8080", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/subscriptions", nil)
+			r.Host = tt.host
+			if tt.origin != "" {
+				r.Header.Set("Origin", tt.origin)
+			}
+			if got := fromLocalClient(r); got != tt.want {
+				t.Fatalf("fromLocalClient(Host %q, Origin %q) = %v, want %v", tt.host, tt.origin, got, tt.want)
+			}
+		})
+	}
+}
