@@ -4,6 +4,7 @@
 package caddymodule
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -56,7 +57,7 @@ type App struct {
 	dispatcher *outbound.Dispatcher
 
 	mu        sync.RWMutex
-	receivers map[string]*receiver.Receiver
+	receivers map[string]receiverEntry
 }
 
 // CaddyModule returns the Caddy module information.
@@ -72,7 +73,7 @@ func (*App) CaddyModule() caddy.ModuleInfo {
 func (a *App) Provision(ctx caddy.Context) error {
 	a.ctx = ctx
 	a.logger = ctx.Logger()
-	a.receivers = make(map[string]*receiver.Receiver)
+	a.receivers = make(map[string]receiverEntry)
 	if a.StorageDir == "" {
 		a.StorageDir = filepath.Join(caddy.AppDataDir(), "webhooks")
 	}
@@ -156,23 +157,42 @@ func (a *App) Cleanup() error {
 	return closeStore(a.storeKey)
 }
 
-// registerReceiver makes a receiver's queue known to the inbound workers.
-// Names are unique within a config, since each names a queue and an API path.
-func (a *App) registerReceiver(r *receiver.Receiver) error {
+// receiverEntry is a registered receiver and the JSON of the handler that
+// built it.
+type receiverEntry struct {
+	r      *receiver.Receiver
+	config []byte
+}
+
+// receiverFor returns the receiver named name, building and registering it
+// when the config has none yet. Names are unique within a config, since
+// each names a queue and an API path; but the Caddyfile adapter copies a
+// site's routes into each server the site listens on (http:// and https://
+// of one host), so a handler with the very same settings shares the
+// receiver built first.
+func (a *App) receiverFor(name string, config []byte, build func() (*receiver.Receiver, error)) (*receiver.Receiver, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, dup := a.receivers[r.Name()]; dup {
-		return fmt.Errorf("webhook_receiver: name %q is used twice; give each receiver its own name", r.Name())
+	if e, dup := a.receivers[name]; dup {
+		if !bytes.Equal(e.config, config) {
+			return nil, fmt.Errorf("webhook_receiver: name %q is used twice with different settings; give each receiver its own name", name)
+		}
+		return e.r, nil
 	}
-	a.receivers[r.Name()] = r
-	return nil
+	r, err := build()
+	if err != nil {
+		return nil, err
+	}
+	a.receivers[name] = receiverEntry{r: r, config: config}
+	return r, nil
 }
 
 // receiver returns a registered receiver by name.
 func (a *App) receiver(name string) (*receiver.Receiver, bool) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	r, ok := a.receivers[name]
+	e, ok := a.receivers[name]
+	r := e.r
 	return r, ok
 }
 

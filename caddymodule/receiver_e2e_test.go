@@ -566,7 +566,7 @@ func TestReceiverE2EConfigErrors(t *testing.T) {
 		verify github {env.HOOKGATE_E2E_UNSET}
 		forward_to http://127.0.0.1:1/
 	}`, "verify github: secret 1 ({env.HOOKGATE_E2E_UNSET}) is empty once expanded"},
-		{"names are unique", `handle /a {
+		{"a name has one set of settings", `handle /a {
 		webhook_receiver same {
 			verify none
 			forward_to http://127.0.0.1:1/
@@ -575,9 +575,9 @@ func TestReceiverE2EConfigErrors(t *testing.T) {
 	handle /b {
 		webhook_receiver same {
 			verify none
-			forward_to http://127.0.0.1:1/
+			forward_to http://127.0.0.1:2/
 		}
-	}`, "is used twice; give each receiver its own name"},
+	}`, "is used twice with different settings; give each receiver its own name"},
 		{"forward_to is required", `webhook_receiver {
 		verify none
 	}`, "forward_to is required"},
@@ -613,4 +613,33 @@ http://%s {
 	%s
 }
 `, dir, e2eAddr, site)
+}
+
+// The Caddyfile adapter copies a site's routes into each server the site
+// listens on: a receiver written once in a site with two addresses is one
+// receiver, one queue, whichever address a webhook arrives on.
+func TestReceiverE2ESiteWithTwoListeners(t *testing.T) {
+	app := newE2EApp(t, nil)
+	tester := caddytest.NewTester(t)
+	dir := t.TempDir()
+	cfg := strings.Replace(e2eConfig(dir, ""), "http://"+e2eAddr+" {", "http://"+e2eAddr+", http://127.0.0.1:9501 {", 1)
+	cfg = strings.Replace(cfg, "\tbind 127.0.0.1\n", "\tbind 127.0.0.1\n\twebhook_receiver both {\n\t\tverify none\n\t\tforward_to "+app.srv.URL+"\n\t}\n", 1)
+	tester.InitServer(cfg, "caddyfile")
+	t.Cleanup(func() { tester.InitServer("{\n\tadmin localhost:2999\n}\n", "caddyfile") })
+	for i, addr := range []string{e2eAddr, "127.0.0.1:9501"} {
+		resp, err := e2eClient.Post("http://"+addr+"/", "application/json", strings.NewReader(fmt.Sprintf(`{"n":%d}`, i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("webhook to %s: %d", addr, resp.StatusCode)
+		}
+	}
+	eventually(t, 10*time.Second, "both events forwarded", func() bool { return len(app.delivered()) == 2 })
+	for id, n := range app.delivered() {
+		if n != 1 {
+			t.Fatalf("event %s forwarded %d times", id, n)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package caddymodule
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -136,6 +137,11 @@ func (h *ReceiverHandler) Provision(ctx caddy.Context) error {
 	if err := h.check(); err != nil {
 		return err
 	}
+	// the settings as configured, before anything below fills them in
+	config, err := json.Marshal(h)
+	if err != nil {
+		return fmt.Errorf("webhook_receiver %s: %w", h.Name, err)
+	}
 	appModule, err := ctx.App("webhooks")
 	if err != nil {
 		return fmt.Errorf("webhook_receiver: getting the webhooks app: %w", err)
@@ -200,12 +206,10 @@ func (h *ReceiverHandler) Provision(ctx caddy.Context) error {
 		cfg.AckStatus, cfg.AckBody = h.Ack.Status, h.Ack.Body
 	}
 
-	r, err := receiver.New(cfg, app.store, app.inbound.Kick, receiverMetrics{}, h.logger)
+	r, err := app.receiverFor(h.Name, config, func() (*receiver.Receiver, error) {
+		return receiver.New(cfg, app.store, app.inbound.Kick, receiverMetrics{}, h.logger)
+	})
 	if err != nil {
-		return err
-	}
-	if err := app.registerReceiver(r); err != nil {
-		r.Close()
 		return err
 	}
 	h.receiver = r
