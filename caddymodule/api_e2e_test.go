@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
 // Bearer tokens (placeholders expanded) guard the API; without tokens
@@ -275,4 +277,26 @@ func obMetric(t *testing.T, series string) float64 {
 	}
 	t.Fatalf("no %s in /metrics", series)
 	return 0
+}
+
+// A reload that fails (here on a secret placeholder that expands to
+// nothing, with another storage_dir) leaves the running config's gauges on
+// the running config's store and subscriptions.
+func TestMetricsSurviveFailedReload(t *testing.T) {
+	startOutbound(t, obSetup{dir: t.TempDir(), allowPrivate: true})
+	obCreate(t, map[string]any{"url": "http://127.0.0.1:9/x"})
+	check := func(when string) {
+		t.Helper()
+		if n := obMetric(t, `caddy_webhooks_outbound_subscriptions{status="active"}`); n != 1 {
+			t.Fatalf("%s: %v active subscriptions, want 1", when, n)
+		}
+		obMetric(t, `caddy_webhooks_queue_depth{direction="inbound"}`) // fails the test when absent
+	}
+	check("before the reload")
+	bad := obSetup{dir: t.TempDir(), site: `webhook_receiver r {
+		verify token {env.HOOKGATE_TEST_UNSET}
+		forward_to http://127.0.0.1:1/
+	}`}
+	caddytest.AssertLoadError(t, bad.config(), "caddyfile", "is empty once expanded")
+	check("after the failed reload")
 }

@@ -56,6 +56,10 @@ type App struct {
 	outbound   *delivery.Engine
 	dispatcher *outbound.Dispatcher
 
+	// subscriptionCounts is the dispatcher's count of subscriptions by
+	// status, for the metrics gauge.
+	subscriptionCounts func() map[string]int
+
 	mu        sync.RWMutex
 	receivers map[string]receiverEntry
 }
@@ -91,7 +95,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		return err
 	}
 	a.store, a.storeKey = st, key
-	registerMetrics(ctx, a)
+	registerMetrics(ctx)
 
 	policy := outbound.DefaultPolicy()
 	if a.Outbound != nil {
@@ -104,7 +108,7 @@ func (a *App) Provision(ctx caddy.Context) error {
 		AllowPrivateTargets: a.AllowPrivateTargets,
 		DedupeTTL:           time.Duration(a.DedupeTTL),
 		Logger:              a.logger.Named("outbound"),
-		Metrics:             outboundMetrics{},
+		Metrics:             outboundMetrics{app: a},
 		Kick:                a.outbound.Kick,
 		Resume:              a.outbound.Resume,
 	})
@@ -132,6 +136,7 @@ func (a *App) Validate() error {
 
 // Start starts the workers over every queue that holds jobs.
 func (a *App) Start() error {
+	pointMetrics(a.store, a.subscriptionCounts)
 	if err := a.inbound.Start(); err != nil {
 		return fmt.Errorf("webhooks: starting inbound workers: %w", err)
 	}

@@ -16,13 +16,24 @@ import (
 
 // registerMetrics registers hookgate's collectors into the registry of this
 // config load. Collectors are created once per process and registered into
-// each new registry, as Caddy's own modules do.
-func registerMetrics(ctx caddy.Context, a *App) {
+// each new registry, as Caddy's own modules do. The gauges read at scrape
+// time from the store and the subscriptions of the config that runs: they
+// are pointed at this config's in Start (pointMetrics), not here, since a
+// config can be provisioned and then fail to load, leaving the running one
+// in place.
+func registerMetrics(ctx caddy.Context) {
 	reg := ctx.GetMetricsRegistry()
 	registerOutboundMetrics(reg)
 	registerReceiverMetrics(reg)
-	depthCollector.store.Store(&storeRef{a.store})
 	registerOnce(reg, depthCollector)
+}
+
+// pointMetrics points the scrape-time gauges at the running config's store
+// and subscriptions.
+func pointMetrics(st store.Store, subscriptions func() map[string]int) {
+	depthCollector.store.Store(&storeRef{st})
+	initOutboundCollectors()
+	outboundCollectors.subs.count.Store(&subscriptions)
 }
 
 // registerOnce registers collectors, tolerating ones already registered by

@@ -60,7 +60,8 @@ func registerOutboundMetrics(reg *prometheus.Registry) {
 }
 
 // outboundMetrics implements outbound.Metrics on the process's collectors.
-type outboundMetrics struct{}
+// outboundMetrics feeds the outbound collectors for one app.
+type outboundMetrics struct{ app *App }
 
 // EventPublished counts a published event and its deliveries.
 func (outboundMetrics) EventPublished(deliveries int, duplicate bool) {
@@ -80,11 +81,10 @@ func (outboundMetrics) DeliveryAttempted(outcome string, took time.Duration) {
 	outboundCollectors.duration.WithLabelValues(outcome).Observe(took.Seconds())
 }
 
-// WatchSubscriptions makes the subscriptions gauge ask count at each
-// scrape; the latest dispatcher's function wins.
-func (outboundMetrics) WatchSubscriptions(count func() map[string]int) {
-	initOutboundCollectors()
-	outboundCollectors.subs.count.Store(&count)
+// WatchSubscriptions keeps the dispatcher's count of subscriptions by
+// status for its app, whose Start points the gauge at it.
+func (m outboundMetrics) WatchSubscriptions(count func() map[string]int) {
+	m.app.subscriptionCounts = count
 }
 
 // subscriptionsCollector reports subscriptions by status at collection
@@ -100,7 +100,7 @@ func (s *subscriptionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- s.
 // Collect sends one gauge per status.
 func (s *subscriptionsCollector) Collect(ch chan<- prometheus.Metric) {
 	f := s.count.Load()
-	if f == nil {
+	if f == nil || *f == nil {
 		return
 	}
 	for status, n := range (*f)() {
