@@ -144,7 +144,44 @@ func (a *App) Start() error {
 		a.inbound.Stop()
 		return fmt.Errorf("webhooks: starting outbound workers: %w", err)
 	}
+	a.warnStranded()
 	return nil
+}
+
+// warnStranded logs the acknowledged events that wait in the store for a
+// receiver this config no longer has (renamed or removed by a reload):
+// nothing forwards them until a receiver of that name comes back.
+func (a *App) warnStranded() {
+	stranded, err := a.strandedReceivers()
+	if err != nil {
+		a.logger.Error("listing the stored events of receivers", zap.Error(err))
+		return
+	}
+	for name, n := range stranded {
+		a.logger.Warn("acknowledged events wait for a receiver this config does not have; "+
+			"configure a webhook_receiver of that name to forward them",
+			zap.String("receiver", name), zap.Int("events", n))
+	}
+}
+
+// strandedReceivers counts the queued events of each receiver name that has
+// events in the store but no receiver in this config.
+func (a *App) strandedReceivers() (map[string]int, error) {
+	queues, err := a.store.Queues(receiver.QueuePrefix)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, q := range queues {
+		name := receiver.NameOf(q)
+		if _, ok := a.receiver(name); ok {
+			continue
+		}
+		if n, err := a.store.Depth(q); err == nil && n > 0 {
+			out[name] = n
+		}
+	}
+	return out, nil
 }
 
 // Stop stops the workers; attempts in flight finish or are released.

@@ -643,3 +643,29 @@ func TestReceiverE2ESiteWithTwoListeners(t *testing.T) {
 		}
 	}
 }
+
+// Events acknowledged by a receiver that a reload renames wait in the store
+// (the new config reports them at start) and are forwarded once a receiver
+// of their name is back.
+func TestReceiverE2ERenamedReceiverEventsWait(t *testing.T) {
+	app := newE2EApp(t, nil)
+	site := func(name, forward string) string {
+		return "webhook_receiver " + name + " {\n\t\tverify none\n\t\tforward_to " + forward + "\n\t}"
+	}
+	dir := t.TempDir()
+	tester := caddytest.NewTester(t)
+	tester.InitServer(e2eConfig(dir, site("a", "http://127.0.0.1:1/down")), "caddyfile")
+	t.Cleanup(func() { tester.InitServer("{\n\tadmin localhost:2999\n}\n", "caddyfile") })
+	if resp, _ := sendTo(t, "/", nil, []byte(`{"n":1}`)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("webhook: %d", resp.StatusCode)
+	}
+	tester.InitServer(e2eConfig(dir, site("b", app.srv.URL)), "caddyfile")
+	if got, err := runningApp(t).strandedReceivers(); err != nil || got["a"] != 1 || len(got) != 1 {
+		t.Fatalf("after renaming a to b: stranded = %v, %v; want a: 1", got, err)
+	}
+	tester.InitServer(e2eConfig(dir, site("a", app.srv.URL)), "caddyfile")
+	eventually(t, 10*time.Second, "the waiting event forwarded", func() bool { return len(app.delivered()) == 1 })
+	if got, _ := runningApp(t).strandedReceivers(); len(got) != 0 {
+		t.Fatalf("with a back: stranded = %v", got)
+	}
+}
