@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
 // Duration is a time.Duration that reads and writes JSON as a Go duration
-// string ("60s", "1h30m"); a bare number is read as nanoseconds, as Caddy's
-// own durations are.
+// string ("60s", "1h30m", and "d" for days as Caddy allows: "7d", "1d12h");
+// a bare number is read as nanoseconds, as Caddy's own durations are.
 type Duration time.Duration
 
 // MarshalJSON writes the duration as a string such as "1m0s".
@@ -24,7 +25,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		v, err := time.ParseDuration(s)
+		v, err := parseDuration(s)
 		if err != nil {
 			return fmt.Errorf("invalid duration %q: %w", s, err)
 		}
@@ -38,6 +39,37 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = Duration(n)
 	return nil
 }
+
+// parseDuration is time.ParseDuration with a "d" unit of 24 hours, as in
+// Caddy's durations, so the same values work in the Caddyfile, in JSON
+// config and in the API.
+func parseDuration(s string) (time.Duration, error) {
+	if len(s) > 64 {
+		return 0, fmt.Errorf("longer than 64 characters")
+	}
+	var b strings.Builder
+	copied, num := 0, 0 // s[:copied] is in b; s[num:] starts the latest number
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isNumberByte(c):
+			if i == 0 || !isNumberByte(s[i-1]) {
+				num = i
+			}
+		case c == 'd':
+			days, err := strconv.ParseFloat(s[num:i], 64)
+			if err != nil || num < copied {
+				return 0, fmt.Errorf("a number of days must come before d")
+			}
+			b.WriteString(s[copied:num])
+			b.WriteString(strconv.FormatFloat(days*24, 'f', -1, 64) + "h")
+			copied = i + 1
+		}
+	}
+	b.WriteString(s[copied:])
+	return time.ParseDuration(b.String())
+}
+
+func isNumberByte(c byte) bool { return c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' }
 
 // DefaultConcurrency is the default number of deliveries in flight to one
 // subscription. Eight keeps a subscriber that answers in 2 ms at about 3,000

@@ -3,6 +3,7 @@ package outbound
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -127,5 +128,35 @@ func TestPolicyValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want error %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"60s", time.Minute, true},
+		{"1h30m", 90 * time.Minute, true},
+		{"7d", 7 * 24 * time.Hour, true},
+		{"1d12h", 36 * time.Hour, true},
+		{"1.5d", 36 * time.Hour, true},
+		{"2h1d", 26 * time.Hour, true},
+		{"-1d", -24 * time.Hour, true},
+		{"0", 0, true},
+		{"d", 0, false},
+		{"1x", 0, false},
+		{"", 0, false},
+		{strings.Repeat("1", 65) + "s", 0, false},
+	} {
+		got, err := parseDuration(c.in)
+		if (err == nil) != c.ok || (c.ok && got != c.want) {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v (ok %v)", c.in, got, err, c.want, c.ok)
+		}
+	}
+	var d Duration
+	if err := json.Unmarshal([]byte(`"3d"`), &d); err != nil || time.Duration(d) != 72*time.Hour {
+		t.Fatalf(`Duration from "3d" = %v, %v`, time.Duration(d), err)
 	}
 }
