@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookgate/hookgate/badgerstore"
 	"github.com/hookgate/hookgate/delivery"
+	"github.com/hookgate/hookgate/store"
 )
 
 // testEnv is a dispatcher on a real Badger store under t.TempDir(), with a
@@ -59,6 +60,18 @@ func (e *testEnv) create(t *testing.T, in SubscriptionInput) Subscription {
 		t.Fatalf("create: %v", err)
 	}
 	return s
+}
+
+// pauseForAnHour pauses a subscription, so its deliveries stay queued.
+func (e *testEnv) pauseForAnHour(t *testing.T, id string) {
+	t.Helper()
+	if _, err := e.d.reg.update(context.Background(), id, func(r *record, _ *store.Batch) error {
+		until := time.Now().Add(time.Hour)
+		r.Status, r.StatusUntil = StatusPaused, &until
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // publish publishes an event or fails the test.

@@ -40,13 +40,7 @@ func TestPublishMatching(t *testing.T) {
 		if name == "disabled" {
 			continue
 		}
-		if _, err := env.d.reg.update(context.Background(), s.ID, func(r *record, _ *store.Batch) error {
-			until := time.Now().Add(time.Hour)
-			r.Status, r.StatusUntil = StatusPaused, &until
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		env.pauseForAnHour(t, s.ID)
 	}
 	tests := []struct {
 		ev   Event
@@ -217,13 +211,7 @@ func TestPublishSharesLargeData(t *testing.T) {
 		s := env.create(t, SubscriptionInput{URL: sub.URL, Events: []string{"big"}, Format: FormatRaw})
 		ids = append(ids, s.ID)
 		// held until the jobs have been looked at
-		if _, err := env.d.reg.update(context.Background(), s.ID, func(r *record, _ *store.Batch) error {
-			until := time.Now().Add(time.Hour)
-			r.Status, r.StatusUntil = StatusPaused, &until
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		env.pauseForAnHour(t, s.ID)
 	}
 	res, err := env.d.Publish(context.Background(), Event{Type: "big", Data: data})
 	if err != nil || res.Deliveries != 3 {
@@ -328,13 +316,7 @@ func TestPublishSharedDataMissing(t *testing.T) {
 	sub := newSubscriber(t, nil)
 	s := env.create(t, SubscriptionInput{URL: sub.URL, Format: FormatRaw})
 	env.create(t, SubscriptionInput{URL: sub.URL, Format: FormatRaw})
-	if _, err := env.d.reg.update(context.Background(), s.ID, func(r *record, _ *store.Batch) error {
-		until := time.Now().Add(time.Hour)
-		r.Status, r.StatusUntil = StatusPaused, &until
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	env.pauseForAnHour(t, s.ID)
 	env.publish(t, Event{Type: "x", Data: json.RawMessage(`"` + strings.Repeat("z", 40000) + `"`)})
 	sub.wait(t, 1) // the other subscription's delivery
 	jobs, err := env.st.Lease(queueOf(s.ID), time.Now(), 1)
