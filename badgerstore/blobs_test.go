@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	badger "github.com/dgraph-io/badger/v4"
+
 	"github.com/hookgate/hookgate/store"
 )
 
@@ -239,4 +241,23 @@ func TestBlobDropManyChunks(t *testing.T) {
 		t.Fatalf("after reopening: exists=%v refs=%d, want 1", exists, refs)
 	}
 	depth(t, s, "big", 0)
+}
+
+// A queue whose values are too damaged to name their blobs still drops.
+func TestDropQueueWithDamagedValues(t *testing.T) {
+	s := openTest(t, Process)
+	write(t, s, &store.Batch{Enqueue: []*store.Job{job("q", "1", time.Now())}})
+	err := s.DB().Update(func(txn *badger.Txn) error {
+		if err := txn.Set(deadKey("q", "2"), []byte{9, 9}); err != nil {
+			return err
+		}
+		return txn.Set(idKey("q", "1"), []byte{1})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, s, &store.Batch{Drop: []string{"q"}})
+	if n := keyCount(t, s); n != 0 {
+		t.Fatalf("%d keys left after the drop", n)
+	}
 }

@@ -37,20 +37,21 @@ func (c *committer) drop(r *request) {
 // references of its queued jobs (named in x values) and dead letters, and
 // resets its in-memory state. It runs on the writer goroutine.
 func (s *Store) dropQueue(name string) error {
+	// A value too damaged to name its blob is deleted all the same: a
+	// queue must always be droppable, and the cost is a blob kept.
 	err := deletePrefix(s.db, queuePrefix(tagReady, name), nil)
 	if err == nil {
-		err = deletePrefix(s.db, queuePrefix(tagID, name), func(k, v []byte) (string, error) {
-			_, blob, err := decodeIndex(k, v)
-			return blob, err
+		err = deletePrefix(s.db, queuePrefix(tagID, name), func(k, v []byte) string {
+			_, blob, _ := decodeIndex(k, v)
+			return blob
 		})
 	}
 	if err == nil {
-		err = deletePrefix(s.db, queuePrefix(tagDead, name), func(k, v []byte) (string, error) {
-			j, err := decodeJob(name, "", v)
-			if err != nil {
-				return "", err
+		err = deletePrefix(s.db, queuePrefix(tagDead, name), func(_, v []byte) string {
+			if j, err := decodeJob(name, "", v); err == nil {
+				return j.Blob
 			}
-			return j.Blob, nil
+			return ""
 		})
 	}
 	q := s.queues.get(name)
@@ -81,7 +82,7 @@ func (s *Store) dropQueue(name string) error {
 // resuming each round after the last key deleted so it never steps over
 // its own tombstones again. blobOf, when set, reads the blob a key's value
 // names, and each deleted key's blob loses that reference.
-func deletePrefix(db *badger.DB, prefix []byte, blobOf func(k, v []byte) (string, error)) error {
+func deletePrefix(db *badger.DB, prefix []byte, blobOf func(k, v []byte) string) error {
 	seek := prefix
 	keys := make([][]byte, 0, dropChunk)
 	var blobs []string
@@ -96,9 +97,8 @@ func deletePrefix(db *badger.DB, prefix []byte, blobOf func(k, v []byte) (string
 				blob := ""
 				if blobOf != nil {
 					err := item.Value(func(v []byte) error {
-						var err error
-						blob, err = blobOf(k, v)
-						return err
+						blob = blobOf(k, v)
+						return nil
 					})
 					if err != nil {
 						return err
