@@ -578,6 +578,18 @@ func TestReceiverE2EConfigErrors(t *testing.T) {
 			forward_to http://127.0.0.1:2/
 		}
 	}`, "is used twice with different settings; give each receiver its own name"},
+		{"an unnamed receiver is named default", `handle /a {
+		webhook_receiver {
+			verify none
+			forward_to http://127.0.0.1:1/
+		}
+	}
+	handle /b {
+		webhook_receiver default {
+			verify none
+			forward_to http://127.0.0.1:2/
+		}
+	}`, `default\" is used twice with different settings`}, // quotes escaped in the admin API's JSON
 		{"forward_to is required", `webhook_receiver {
 		verify none
 	}`, "forward_to is required"},

@@ -206,7 +206,11 @@ func (h *ReceiverHandler) Provision(ctx caddy.Context) error {
 		cfg.AckStatus, cfg.AckBody = h.Ack.Status, h.Ack.Body
 	}
 
-	r, err := app.receiverFor(h.Name, config, func() (*receiver.Receiver, error) {
+	name := h.Name
+	if name == "" {
+		name = receiver.DefaultName
+	}
+	r, err := app.receiverFor(name, config, func() (*receiver.Receiver, error) {
 		return receiver.New(cfg, app.store, app.inbound.Kick, receiverMetrics{}, h.logger)
 	})
 	if err != nil {
