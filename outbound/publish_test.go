@@ -341,3 +341,27 @@ func TestPublishSharedDataMissing(t *testing.T) {
 		t.Fatalf("%d requests arrived, want only the other subscription's", n)
 	}
 }
+
+// What one subscription adds to a publish's single write once the data is
+// shared: this, not the data's size, bounds a fan-out (maxFanOutBytes).
+// `go test ./outbound -run FanOutBytesPerSubscription -v` prints it.
+func TestFanOutBytesPerSubscription(t *testing.T) {
+	env := newTestEnv(t, Policy{})
+	const subs = 200
+	for range subs {
+		env.create(t, SubscriptionInput{URL: "https://example.com/hook", Events: []string{"order.created"}})
+	}
+	data := json.RawMessage(`"` + strings.Repeat("d", 10000) + `"`)
+	jobs, logs, blobs, err := env.d.fanOut(&Event{ID: "evt_" + store.NewID(), Type: "order.created", Data: data}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != subs || len(blobs) != 1 {
+		t.Fatalf("%d jobs, %d blobs; want %d jobs sharing one blob", len(jobs), len(blobs), subs)
+	}
+	per := (fanOutSize(jobs, logs, blobs) - fanOutSize(nil, nil, blobs)) / subs
+	t.Logf("%d bytes of job and log entry per subscription: at most %d subscriptions per publish", per, maxFanOutBytes/per)
+	if per > 1024 {
+		t.Fatalf("%d bytes per subscription with shared data, want under 1 KiB", per)
+	}
+}
