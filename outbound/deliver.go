@@ -13,6 +13,10 @@ import (
 	"github.com/hookgate/hookgate/store"
 )
 
+// blobRetry is how long a delivery whose shared data cannot be read (a
+// store failure) holds its subscription before trying again.
+const blobRetry = 5 * time.Second
+
 // deliver makes one attempt of a job and turns the verdict of the delivery
 // rules into the engine's result: the attempt log entry and the job's fate
 // are written by the engine in one batch; status changes are written here,

@@ -30,9 +30,6 @@ const maxFanOutBytes = 2 << 20
 // own. Below it each delivery reads its data with its job, saving a read.
 const shareDataOver = 64 << 10
 
-// blobRetry is how long a delivery whose shared data cannot be read waits.
-const blobRetry = 5 * time.Second
-
 // eventScope is the dedupe scope of published event ids.
 const eventScope = "outbound/events"
 
